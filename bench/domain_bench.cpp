@@ -1,0 +1,3 @@
+// Domain hot paths: placeholder filled in below.
+#include <benchmark/benchmark.h>
+BENCHMARK_MAIN();
