@@ -41,6 +41,17 @@ usd tag_invoke(boost::json::value_to_tag<usd>, const boost::json::value& jv) {
   throw json_mapping_error("", "expected an amount in dollars (a number)");
 }
 
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, actor_kind k) {
+  jv = to_string(k);
+}
+
+actor_kind tag_invoke(boost::json::value_to_tag<actor_kind>, const boost::json::value& jv) {
+  const auto text = detail::expect_string(jv);
+  if (auto k = parse_actor_kind(text))
+    return *k;
+  detail::throw_unknown_enum(text, {"intern", "specialist", "lead", "operator", "system"});
+}
+
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const json_text& v) {
   jv = boost::json::parse(v.text);
 }

@@ -37,6 +37,9 @@ std::string camel_case(std::string_view snake);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, usd v);
 usd tag_invoke(boost::json::value_to_tag<usd>, const boost::json::value& jv);
 
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, actor_kind k);
+actor_kind tag_invoke(boost::json::value_to_tag<actor_kind>, const boost::json::value& jv);
+
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const json_text& v);
 json_text tag_invoke(boost::json::value_to_tag<json_text>, const boost::json::value& jv);
 

@@ -31,4 +31,14 @@ std::string_view to_string(actor_kind kind) noexcept {
   return "unknown";
 }
 
+std::optional<actor_kind> parse_actor_kind(std::string_view text) noexcept {
+  for (auto k : {actor_kind::intern, actor_kind::specialist, actor_kind::lead,
+                 actor_kind::operator_, actor_kind::system})
+    if (iequals_ascii(to_string(k), text))
+      return k;
+  if (iequals_ascii(text, "human"))
+    return actor_kind::operator_;
+  return std::nullopt;
+}
+
 } // namespace mc

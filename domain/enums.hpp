@@ -95,7 +95,8 @@ BOOST_DESCRIBE_ENUM(notification_type, mention, assignment, approval_request, al
 enum class notification_status : std::uint8_t { pending, delivered, failed, expired };
 BOOST_DESCRIBE_ENUM(notification_status, pending, delivered, failed, expired)
 
-/// Who performs an action: the five kinds the state machine's permissions know.
+/// Who performs an action: the five kinds the state machine's permissions know. `operator_`
+/// is spelled with an underscore only because `operator` is a C++ keyword.
 enum class actor_kind : std::uint8_t { intern, specialist, lead, operator_, system };
 
 /// True for the enums above; the generic text and JSON mappings are limited to them.
@@ -136,5 +137,7 @@ requires is_domain_enum_v<E> std::vector<E> all_values() {
 }
 
 std::string_view to_string(actor_kind kind) noexcept;
+/// `operator` (or `human`, as the runbook writes it) for the operator; any ASCII case.
+std::optional<actor_kind> parse_actor_kind(std::string_view text) noexcept;
 
 } // namespace mc

@@ -22,6 +22,7 @@ struct transition_actor {
   /// Agent id, operator name (`human` in the runbook) or `system`.
   std::string id;
 };
+BOOST_DESCRIBE_STRUCT(transition_actor, (), (kind, id))
 
 struct transition_request {
   task_status to = task_status::inbox;
@@ -35,6 +36,9 @@ struct transition_request {
   std::optional<mc::deliverable> deliverable;
   std::optional<mc::review_checklist> review_checklist;
 };
+BOOST_DESCRIBE_STRUCT(transition_request, (),
+                      (to, actor, reason, idempotency_key, assignee_ids, work_plan, deliverable,
+                       review_checklist))
 
 /// Facts from outside the task that the rules need; the caller looks them up.
 struct transition_context {

@@ -25,6 +25,13 @@ TEST(Enums, UnknownNamesAreRejected) {
   EXPECT_EQ(parse_enum<risk_level>("greenish"), std::nullopt);
 }
 
+TEST(Enums, ActorKindsIncludeTheRunbooksHuman) {
+  EXPECT_EQ(parse_actor_kind("operator"), actor_kind::operator_);
+  EXPECT_EQ(parse_actor_kind("Human"), actor_kind::operator_);
+  EXPECT_EQ(parse_actor_kind("SYSTEM"), actor_kind::system);
+  EXPECT_EQ(parse_actor_kind("robot"), std::nullopt);
+}
+
 TEST(Enums, EveryNameRoundTrips) {
   for (auto s : all_values<task_status>())
     EXPECT_EQ(parse_enum<task_status>(to_string(s)), s);

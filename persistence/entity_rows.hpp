@@ -1,0 +1,29 @@
+// Entities to rows and back: the row's filter columns are taken from the entity and its JSON
+// document goes into `doc`. The one place that knows which table holds which entity.
+#pragma once
+
+#include "domain/entities.hpp"
+#include "persistence/row.hpp"
+
+namespace mc::persistence {
+
+row to_row(const agent& x);
+row to_row(const task& x);
+row to_row(const approval& x);
+row to_row(const alert& x);
+row to_row(const notification& x);
+row to_row(const run& x);
+row to_row(const tool_call& x);
+row to_row(const document& x);
+row to_row(const transition& x);
+row to_row(const message& x);
+row to_row(const audit_record& x);
+
+row idempotency_row(std::string key, std::string fingerprint, std::string response,
+                    std::int64_t expires_at);
+
+/// The entity in a row's `doc`. Throws json_mapping_error or a parse error on a bad document.
+template <class T>
+T from_row(const row& r);
+
+} // namespace mc::persistence

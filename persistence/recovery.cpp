@@ -1,0 +1,54 @@
+#include "persistence/recovery.hpp"
+
+#include "persistence/entity_rows.hpp"
+
+#include <chrono>
+#include <exception>
+
+namespace mc::persistence {
+namespace {
+
+template <class T>
+void load(store_txn& txn, table_id t, const scan_filter& filter, std::vector<T>& out,
+          std::vector<std::string>& unreadable) {
+  txn.scan(t, filter, [&](const row& r) {
+    try {
+      out.push_back(from_row<T>(r));
+    } catch (const std::exception& e) {
+      unreadable.push_back(std::string(def(t).name) + "/" + r.key() + ": " + e.what());
+    }
+    return true;
+  });
+}
+
+scan_filter status_is(std::string_view status) {
+  scan_filter f;
+  f.equals_column = "status";
+  f.equals_value = cell::of(std::string(status));
+  return f;
+}
+
+} // namespace
+
+recovered_state recover(store& db) {
+  const auto start = std::chrono::steady_clock::now();
+  recovered_state out;
+  db.transact(
+      [&](store_txn& txn) {
+        load(txn, table_id::agents, {}, out.agents, out.unreadable);
+        out.tasks.reserve(static_cast<std::size_t>(txn.count(table_id::tasks)));
+        load(txn, table_id::tasks, {}, out.tasks, out.unreadable);
+        load(txn, table_id::approvals, status_is("pending"), out.pending_approvals, out.unreadable);
+        load(txn, table_id::notifications, status_is("pending"), out.pending_notifications,
+             out.unreadable);
+        load(txn, table_id::alerts, status_is("open"), out.open_alerts, out.unreadable);
+        load(txn, table_id::alerts, status_is("acknowledged"), out.open_alerts, out.unreadable);
+      },
+      /*read_only=*/true);
+  out.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  return out;
+}
+
+} // namespace mc::persistence

@@ -1,0 +1,34 @@
+// Boot recovery: reads back every snapshot the runtime needs to rebuild itself (agents, tasks,
+// pending approvals, pending notifications, open alerts) and says how long that took.
+#pragma once
+
+#include "domain/entities.hpp"
+#include "persistence/store.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mc::persistence {
+
+struct recovered_state {
+  std::vector<agent> agents;
+  std::vector<task> tasks;
+  std::vector<approval> pending_approvals;
+  std::vector<notification> pending_notifications;
+  std::vector<alert> open_alerts;
+  /// Rows whose document could not be read, as "table/key: problem" (verify-db explains more).
+  std::vector<std::string> unreadable;
+  std::int64_t elapsed_ms = 0;
+
+  std::size_t entity_count() const noexcept {
+    return agents.size() + tasks.size() + pending_approvals.size() + pending_notifications.size() +
+           open_alerts.size();
+  }
+};
+
+/// Reads everything in one consistent read-only transaction. Timers (approval expiry, webhook
+/// retries) are derived from the loaded entities' own times.
+recovered_state recover(store& db);
+
+} // namespace mc::persistence
