@@ -33,6 +33,9 @@ write_batch one_task(std::int64_t n) {
   return write_batch{{to_row(t)}};
 }
 
+/// Writes per commit in the last measured cell.
+double last_batch = 0;
+
 struct shared_counter {
   std::atomic<std::int64_t> next{0};
   std::atomic<std::int64_t> acked{0};
@@ -74,6 +77,13 @@ double measure(caf::actor_system& sys, std::shared_ptr<store> db, std::size_t ma
     self->receive([](done_atom) {});
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  self->request(p, std::chrono::seconds(10), status_atom::value)
+      .receive(
+          [&](persistence_status st) {
+            last_batch =
+                st.commits ? static_cast<double>(st.writes) / static_cast<double>(st.commits) : 0;
+          },
+          [](caf::error&) {});
   self->send_exit(p, caf::exit_reason::user_shutdown);
   return static_cast<double>(c.acked.load()) / secs;
 }
@@ -141,13 +151,16 @@ int main(int argc, char** argv) {
   for (auto& t : targets) {
     for (std::size_t max_batch : {std::size_t{1024}, std::size_t{1}}) {
       std::printf("%-9s %-22s", t.name, max_batch == 1 ? "one commit per write" : "group commit");
+      std::string batches;
       for (int writers : {1, 16, 256}) {
         std::shared_ptr<store> db = open_store(t.fresh());
         db->migrate();
-        std::printf(" %10.0f", measure(sys, db, max_batch, writers, run_for));
+        const double rate = measure(sys, db, max_batch, writers, run_for);
+        std::printf(" %10.0f", rate);
+        batches += " " + std::to_string(static_cast<int>(last_batch + 0.5));
         std::fflush(stdout);
       }
-      std::printf("\n");
+      std::printf("   (writes per commit:%s)\n", batches.c_str());
     }
   }
 

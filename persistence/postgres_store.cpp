@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -402,8 +403,9 @@ struct postgres_store::impl {
         }
       }
     }
-    // Full chunks and single rows recur all the time: prepare those; odd sizes go unnamed.
-    const bool prepare = rows.size() == 1 || rows.size() == postgres_store::rows_per_statement;
+    // Chunks are powers of two (write_chunks), so a handful of prepared statements per table
+    // covers every size and no commit pays for planning a statement.
+    const bool prepare = std::has_single_bit(rows.size());
     const std::string name = "mc_" + std::string(mode_name(mode)) + "_" + std::string(d.name) +
                              "_" + std::to_string(rows.size());
     exec_maybe_prepared(
@@ -412,9 +414,11 @@ struct postgres_store::impl {
 
   void write_chunks(pqxx::transaction_base& tx, table_id t, write_mode mode,
                     std::span<const row* const> rows) {
-    for (std::size_t i = 0; i < rows.size(); i += postgres_store::rows_per_statement)
-      write_chunk(tx, t, mode,
-                  rows.subspan(i, std::min(postgres_store::rows_per_statement, rows.size() - i)));
+    // Full chunks first, then the rest as descending powers of two (132 rows: 128 + 4).
+    std::size_t i = 0;
+    for (std::size_t size = postgres_store::rows_per_statement; size > 0; size /= 2)
+      for (; rows.size() - i >= size; i += size)
+        write_chunk(tx, t, mode, rows.subspan(i, size));
   }
 
   /// Moves the identity sequence past explicitly written seqs, so later appends do not collide.

@@ -12,7 +12,7 @@ namespace mc::persistence {
 class postgres_store final : public store {
  public:
   /// Rows per multi-row statement (Postgres allows 65535 parameters; tables have <= 8 columns).
-  static constexpr std::size_t rows_per_statement = 200;
+  static constexpr std::size_t rows_per_statement = 256; // a power of two (write_chunks)
   /// Rows fetched per round trip while a scan streams.
   static constexpr std::size_t scan_fetch_rows = 1000;
 
