@@ -1,0 +1,44 @@
+// One actor per task: it owns the task's state, applies the domain state machine, persists every
+// change through the persistence actor before it replies, and publishes what happened.
+#pragma once
+
+#include "actors/messages.hpp"
+#include "domain/clock.hpp"
+#include "domain/ids.hpp"
+#include "persistence/persistence_actor.hpp"
+
+#include <caf/group.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <chrono>
+
+namespace mc::actors {
+
+using task_actor =
+    caf::typed_actor<caf::replies_to<get_atom>::with<task_view>,
+                     /// Replies `{"task":…,"transition":…}`; refusals are errc::refused (422) or
+                     /// errc::forbidden (403) errors whose context carries the failed guards and
+                     /// the allowed targets as JSON.
+                     caf::replies_to<transition_atom, transition_command>::with<api_reply>>;
+
+/// What every task actor shares: its collaborators and the policy knobs the rules need.
+struct task_environment {
+  persistence::persistence_actor db;
+  /// Where task_events go (the registry and the supervisors subscribe).
+  caf::group events;
+  const clock* clk = nullptr;
+  id_generator* ids = nullptr;
+  std::int32_t max_review_cycles = 3;
+  bool lead_may_complete = false;
+  /// How long a task actor waits for the persistence actor (longer than its max_wait).
+  std::chrono::milliseconds write_timeout{10000};
+};
+
+/// Spawns the actor of a task that is already durable (created earlier, or recovered at boot).
+task_actor spawn_task_actor(caf::actor_system& sys, task_environment env, task_view state);
+
+/// The JSON body of a refused transition's error context: failed guards and allowed targets.
+std::string refusal_details(const transition_verdict& v);
+
+} // namespace mc::actors

@@ -1,0 +1,181 @@
+#include "actors/task_registry.hpp"
+
+#include "domain/task_validation.hpp"
+#include "persistence/entity_rows.hpp"
+#include "persistence/errc_caf.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace mc::actors {
+namespace {
+
+namespace json = boost::json;
+
+struct registry_state {
+  static inline const char* name = "task_registry";
+  task_environment env;
+  std::unordered_map<std::string, task_actor> actors;
+  std::unordered_map<std::string, task> index;
+};
+
+using self_ptr = caf::stateful_actor<registry_state>*;
+
+bool contains_ci(const std::string& hay, const std::string& needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  });
+  return it != hay.end();
+}
+
+bool matches(const task& t, const task_query& q) {
+  if (!q.statuses.empty() &&
+      std::find(q.statuses.begin(), q.statuses.end(), t.status) == q.statuses.end())
+    return false;
+  if (q.type && t.type != *q.type)
+    return false;
+  if (q.priority && t.priority != *q.priority)
+    return false;
+  if (q.assignee_id && std::find(t.assignee_ids.begin(), t.assignee_ids.end(), *q.assignee_id) ==
+                           t.assignee_ids.end())
+    return false;
+  if (!q.search.empty() && !contains_ci(t.title, q.search) && !contains_ci(t.description, q.search))
+    return false;
+  return true;
+}
+
+/// The sort key; ties break on id so pages are stable.
+std::int64_t sort_key(const task& t, const std::string& by) {
+  if (by == "updatedAt")
+    return t.updated_at;
+  if (by == "priority")
+    return t.priority;
+  if (by == "dueAt")
+    return t.due_at.value_or(std::numeric_limits<std::int64_t>::max());
+  return t.created_at;
+}
+
+caf::error invalid(const std::vector<field_problem>& problems) {
+  json::array details;
+  for (const auto& p : problems)
+    details.push_back(json::object{{"field", p.field}, {"message", p.message}});
+  return caf::error{static_cast<std::uint8_t>(errc::invalid_input), errc_category,
+                    caf::make_message(problems.front().message,
+                                      json::serialize(json::object{{"errors", details}}))};
+}
+
+void adopt(self_ptr self, task_view view) {
+  auto& st = self->state;
+  const auto id = view.task.id;
+  st.index[id] = view.task;
+  st.actors[id] = spawn_task_actor(self->system(), st.env, std::move(view));
+}
+
+caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
+  auto& st = self->state;
+  auto problems = validate_new_task(cmd.draft);
+  if (!problems.empty())
+    return invalid(problems);
+  const auto now = st.env.clk->now_ms();
+  task t = std::move(cmd.draft);
+  t.id = st.env.ids->next(id_prefix::task);
+  t.creator_id = cmd.creator;
+  t.created_at = t.updated_at = now;
+  t.review_cycles = 0;
+  t.actual_cost = usd{};
+  auto history = start_task(t, cmd.creator, now);
+
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(t));
+  for (const auto& h : history)
+    batch.rows.push_back(persistence::to_row(h));
+  audit_record a;
+  a.id = st.env.ids->next(id_prefix::activity);
+  a.actor_type = "actor";
+  a.actor_id = cmd.creator;
+  a.action = "task.create";
+  a.at = now;
+  a.task_id = t.id;
+  batch.rows.push_back(persistence::to_row(a));
+  api_reply reply{201, json::serialize(json::object{{"task", to_json(t)}})};
+  if (!cmd.idempotency_key.empty())
+    batch.rows.push_back(persistence::idempotency_row(
+        cmd.idempotency_key, cmd.idempotency_fingerprint,
+        "{\"status\":201,\"body\":" + reply.body + "}", cmd.idempotency_expires_at));
+
+  auto rp = self->make_response_promise<api_reply>();
+  self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(batch))
+      .then(
+          [self, rp, t, history, reply](persistence::write_ack) mutable {
+            adopt(self, task_view{t, history, {}});
+            if (self->state.env.events)
+              self->send(self->state.env.events, task_event{t, history.back(), std::nullopt});
+            rp.deliver(std::move(reply));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<task> recovered) {
+  self->state.env = std::move(env);
+  if (self->state.env.events)
+    self->join(self->state.env.events);
+  for (auto& t : recovered)
+    adopt(self, task_view{std::move(t), {}, {}});
+  return {
+      [self](create_atom, create_task_command& cmd) { return create(self, cmd); },
+      [self](get_atom, const std::string& id) -> caf::result<task_actor> {
+        auto it = self->state.actors.find(id);
+        if (it == self->state.actors.end())
+          return make_error(errc::not_found, "no task " + id);
+        return it->second;
+      },
+      [self](list_atom, const task_query& q) {
+        std::vector<const task*> all;
+        all.reserve(self->state.index.size());
+        for (const auto& [id, t] : self->state.index)
+          all.push_back(&t);
+        return api_reply{200, list_tasks(all, q)};
+      },
+      [self](task_event& e) { self->state.index[e.task.id] = std::move(e.task); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_task_registry(caf::actor_system& sys, task_environment env,
+                               std::vector<task> recovered) {
+  return sys.spawn(registry_impl, std::move(env), std::move(recovered));
+}
+
+std::string list_tasks(const std::vector<const task*>& all, const task_query& q) {
+  std::vector<const task*> hits;
+  for (const auto* t : all)
+    if (matches(*t, q))
+      hits.push_back(t);
+  const auto limit = static_cast<std::size_t>(std::clamp(q.limit, 1, 200));
+  const auto offset = static_cast<std::size_t>(std::max(q.offset, 0));
+  const auto end = std::min(hits.size(), offset + limit);
+  auto before = [&](const task* a, const task* b) {
+    const auto ka = sort_key(*a, q.sort_by), kb = sort_key(*b, q.sort_by);
+    if (ka != kb)
+      return q.descending ? ka > kb : ka < kb;
+    return a->id < b->id;
+  };
+  // Only the requested page needs to be in order.
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
+                    before);
+  json::array page;
+  for (std::size_t i = offset; i < end; ++i)
+    page.push_back(to_json(*hits[i]));
+  return json::serialize(json::object{
+      {"tasks", std::move(page)}, {"total", hits.size()}, {"hasMore", end < hits.size()}});
+}
+
+} // namespace mc::actors
