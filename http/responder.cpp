@@ -1,0 +1,100 @@
+#include "http/responder.hpp"
+
+#include "http/error_envelope.hpp"
+
+#include <mutex>
+
+namespace mc::http {
+
+struct responder::state {
+  std::mutex mutex;
+  bool answered = false;
+  bool in_handler = false;
+  bool dropped_in_handler = false;
+  std::string request_id;
+  deliver_fn deliver;
+
+  bool claim() {
+    std::lock_guard lock(mutex);
+    if (answered)
+      return false;
+    answered = true;
+    return true;
+  }
+};
+
+namespace {
+
+response dropped_response(const std::string& request_id) {
+  auto r = error_response(errc::internal, "the request was dropped without an answer", request_id);
+  r.note = "handler dropped the responder";
+  return r;
+}
+
+} // namespace
+
+responder::responder(std::string request_id, deliver_fn deliver)
+    : state_(std::make_shared<state>()) {
+  state_->request_id = std::move(request_id);
+  state_->deliver = std::move(deliver);
+}
+
+responder& responder::operator=(responder&& other) noexcept {
+  if (this != &other) {
+    responder old(std::move(*this)); // the overwritten one is dropped, as if destroyed
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+responder::~responder() {
+  if (!state_)
+    return;
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->answered)
+      return;
+    if (state_->in_handler) {
+      state_->dropped_in_handler = true;
+      return;
+    }
+    state_->answered = true;
+  }
+  try {
+    state_->deliver(dropped_response(state_->request_id));
+  } catch (...) { // a destructor must not throw; the session's own close is the fallback
+  }
+}
+
+void responder::operator()(response r) {
+  auto s = std::move(state_);
+  if (s && s->claim())
+    s->deliver(std::move(r));
+}
+
+const std::string& responder::request_id() const noexcept {
+  static const std::string none;
+  return state_ ? state_->request_id : none;
+}
+
+void responder::enter_handler(const std::shared_ptr<state>& s) {
+  std::lock_guard lock(s->mutex);
+  s->in_handler = true;
+}
+
+void responder::leave_handler(const std::shared_ptr<state>& s, response* failure) {
+  bool deliver = false;
+  {
+    std::lock_guard lock(s->mutex);
+    s->in_handler = false;
+    if (!s->answered && (failure != nullptr || s->dropped_in_handler)) {
+      s->answered = true;
+      deliver = true;
+    }
+  }
+  if (!deliver)
+    return;
+  s->deliver(failure != nullptr ? std::move(*failure) : dropped_response(s->request_id));
+}
+
+} // namespace mc::http

@@ -1,0 +1,49 @@
+// The one-shot reply channel a handler receives: move it anywhere (an actor's reply callback on
+// a CAF worker thread), call it once with the response. Dropping it uncalled answers 500.
+#pragma once
+
+#include "http/response.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace mc::http {
+
+class router;
+
+/// Move-only and thread-safe: it may be called from any thread. The first call wins; calling
+/// consumes it, so a later call on the same object does nothing. If it is destroyed uncalled,
+/// the client gets a 500 envelope instead of a hung connection.
+class responder {
+ public:
+  using deliver_fn = std::function<void(response)>;
+
+  responder() noexcept = default;
+  /// `deliver` runs exactly once, on the thread that answers (or drops) the request.
+  responder(std::string request_id, deliver_fn deliver);
+  responder(responder&&) noexcept = default;
+  responder& operator=(responder&& other) noexcept;
+  responder(const responder&) = delete;
+  responder& operator=(const responder&) = delete;
+  ~responder();
+
+  void operator()(response r);
+
+  /// True while this object still owes the answer.
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+  /// The request id, for building an error envelope far from the request.
+  const std::string& request_id() const noexcept;
+
+ private:
+  friend class router;
+  struct state;
+  // While the router is inside a handler, a drop or an exception is settled by the router,
+  // so a handler that throws answers with its exception, not with the drop's 500.
+  static void enter_handler(const std::shared_ptr<state>& s);
+  static void leave_handler(const std::shared_ptr<state>& s, response* failure);
+
+  std::shared_ptr<state> state_;
+};
+
+} // namespace mc::http
