@@ -40,6 +40,11 @@ struct api_reply {
   std::string body;
 };
 
+/// How the idempotency table keeps a reply: `{"status":N,"body":…}` (the body is JSON already).
+inline std::string stored_reply(const api_reply& r) {
+  return "{\"status\":" + std::to_string(r.status) + ",\"body\":" + r.body + "}";
+}
+
 struct transition_command {
   transition_request request;
   /// Status of the acting agent, when an agent acts (paused agents may not start work).

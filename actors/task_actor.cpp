@@ -29,11 +29,6 @@ std::string transition_reply_body(const task& t, const transition& tr) {
   return json::serialize(o);
 }
 
-/// The idempotency table keeps the reply as `{"status":N,"body":…}`.
-std::string stored_reply(const api_reply& r) {
-  return "{\"status\":" + std::to_string(r.status) + ",\"body\":" + r.body + "}";
-}
-
 audit_record audit_of(const task& before, const transition_outcome& out, const std::string& id) {
   audit_record a;
   a.id = id;

@@ -105,9 +105,9 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
   batch.rows.push_back(persistence::to_row(a));
   api_reply reply{201, json::serialize(json::object{{"task", to_json(t)}})};
   if (!cmd.idempotency_key.empty())
-    batch.rows.push_back(persistence::idempotency_row(
-        cmd.idempotency_key, cmd.idempotency_fingerprint,
-        "{\"status\":201,\"body\":" + reply.body + "}", cmd.idempotency_expires_at));
+    batch.rows.push_back(
+        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
+                                     stored_reply(reply), cmd.idempotency_expires_at));
 
   auto rp = self->make_response_promise<api_reply>();
   self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(batch))
