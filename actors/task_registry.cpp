@@ -74,7 +74,10 @@ void adopt(self_ptr self, task_view view) {
   auto& st = self->state;
   const auto id = view.task.id;
   st.index[id] = view.task;
-  st.actors[id] = spawn_task_actor(self->system(), st.env, std::move(view));
+  auto actor = spawn_task_actor(self->system(), st.env, std::move(view));
+  // Linked: when the registry stops (shutdown), its task actors stop with it.
+  self->link_to(actor);
+  st.actors[id] = std::move(actor);
 }
 
 caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {

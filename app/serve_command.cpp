@@ -1,41 +1,134 @@
-// `mission-control serve`: opens and migrates the store, claims it, and recovers the squad.
-// The HTTP front door and the actors are the next step (see the open issue); until then it
-// reports what it recovered and exits 0.
+// `mission-control serve`: opens, claims and migrates the store, recovers the squad, starts the
+// actors and the HTTP front door, and on SIGINT/SIGTERM stops accepting, finishes in-flight
+// requests, flushes the persistence actor and exits 0.
 #include "app/commands.hpp"
+#include "app/demo_seed.hpp"
 #include "app/settings.hpp"
+#include "http/routes/api_routes.hpp"
+#include "http/server.hpp"
 #include "mc/version.hpp"
 #include "persistence/recovery.hpp"
-#include "persistence/store.hpp"
 
+#include <boost/json/parse.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <csignal>
 #include <iostream>
 
 namespace mc::app {
+namespace {
+
+namespace json = boost::json;
+
+/// Idempotency keys survive a restart (SPEC §1): the index starts from the durable records.
+void load_idempotency(persistence::store& db, http::idempotency_index& index, std::int64_t now) {
+  std::vector<http::idempotency_record> records;
+  db.transact(
+      [&](persistence::store_txn& txn) {
+        txn.scan(persistence::table_id::idempotency, {}, [&](const persistence::row& r) {
+          auto stored = json::parse(r.at("response").s);
+          records.push_back({r.at("key").s, r.at("fingerprint").s,
+                             static_cast<int>(stored.at("status").as_int64()),
+                             json::serialize(stored.at("body")), r.at("expires_at").i});
+          return true;
+        });
+      },
+      true);
+  index.load(records, now);
+}
+
+} // namespace
 
 int run_serve(const args& a) {
   namespace po = boost::program_options;
   po::options_description own("serve");
-  own.add_options()("seed-demo", "load the demo squad once (no effect on a store that has one)");
+  own.add_options()("seed-demo",
+                    "load demo tasks once (nothing happens on a store that has tasks)");
   auto cmd = parse_command(a, setting_group::all, own);
   if (cmd.help) {
     print_help("usage: mission-control serve [options]", setting_group::all, own);
     return 0;
   }
   const auto& s = cmd.values;
-  std::cout << "mission-control " << mc::version << "\n";
-  auto db = persistence::open_store({s.database_url, s.data_dir});
+  // Blocked before any thread starts, so every thread inherits the mask and sigwait gets them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::cout << "mission-control " << mc::version << std::endl;
+  const auto address = http::parse_listen_address(s.listen);
+  auto operators = http::parse_operator_tokens(s.operator_tokens);
+  if (!operators) {
+    std::cerr << "serve: MC_OPERATOR_TOKENS: " << operators.error().message << "\n";
+    return 2;
+  }
+  std::shared_ptr<persistence::store> db = persistence::open_store({s.database_url, s.data_dir});
   if (!db->try_claim_server_lock()) {
     std::cerr << "serve: another server is running on " << db->describe() << "\n";
     return 1;
   }
   const int version = db->migrate();
   auto state = persistence::recover(*db);
-  std::cout << "serve: store " << db->describe() << " at schema version " << version << "\n"
-            << "serve: recovered " << state.entity_count() << " entities (" << state.agents.size()
-            << " agents, " << state.tasks.size() << " tasks, " << state.pending_approvals.size()
-            << " pending approvals, " << state.pending_notifications.size()
-            << " pending notifications, " << state.open_alerts.size() << " open alerts) in "
-            << state.elapsed_ms << " ms\n"
-            << "serve: the HTTP API is not built yet in this version; exiting\n";
+  std::cout << "serve: store " << db->describe() << " at schema version " << version
+            << "; recovered " << state.entity_count() << " entities (" << state.agents.size()
+            << " agents, " << state.tasks.size() << " tasks) in " << state.elapsed_ms << " ms"
+            << std::endl;
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", std::max(2u, s.threads));
+  cfg.set("logger.console", caf::atom("none"));
+  caf::actor_system sys{cfg};
+  system_clock clk;
+  id_generator ids{clk};
+
+  auto ctx = std::make_shared<http::api_context>();
+  ctx->sys = &sys;
+  ctx->clk = &clk;
+  ctx->db = persistence::spawn_persistence(sys, db, clk, {});
+  actors::task_environment env;
+  env.db = ctx->db;
+  env.events = sys.groups().anonymous();
+  env.clk = &clk;
+  env.ids = &ids;
+  const bool empty = state.tasks.empty();
+  ctx->tasks = actors::spawn_task_registry(sys, env, std::move(state.tasks));
+  ctx->operators = std::move(operators.value());
+  ctx->auth.listener_loopback_only = address.is_loopback();
+  ctx->auth.require_auth = s.require_auth.value_or(!address.is_loopback());
+  load_idempotency(*db, ctx->idempotency, clk.now_ms());
+  if (cmd.vars.count("seed-demo") && empty)
+    std::cout << "serve: demo: " << seed_demo_tasks(sys, ctx->tasks) << std::endl;
+
+  http::router routes;
+  http::add_api_routes(routes, ctx);
+  http::server_options so;
+  so.listen = s.listen;
+  so.threads = 1;
+  so.log = http::access_log::to_stdout(
+      http::parse_log_format(s.log_format).value_or(http::log_format::text));
+  http::server server{std::move(routes), so};
+  server.start();
+  std::cout << "serve: listening on http://" << server.address().to_string() << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cout << "serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ": finishing in-flight requests" << std::endl;
+  server.stop();
+  caf::scoped_actor self{sys};
+  self->request(ctx->db, std::chrono::seconds(30), persistence::sync_atom::value)
+      .receive([](persistence::write_ack) {},
+               [](caf::error& e) {
+                 std::cerr << "serve: final flush failed: " << to_string(e) << "\n";
+               });
+  self->send_exit(ctx->tasks, caf::exit_reason::user_shutdown);
+  self->send_exit(ctx->db, caf::exit_reason::user_shutdown);
+  std::cout << "serve: stopped" << std::endl;
   return 0;
 }
 

@@ -90,7 +90,11 @@ INSTANTIATE_TEST_SUITE_P(
         malformed_case{"alice:S3CRET1,alice:other2",
                        "entry 2 ('alice'): operator name already used", "S3CRET"},
         malformed_case{"alice:S3CRET,bob:S3CRET",
-                       "entry 2 ('bob'): same token as entry 1 ('alice')", "S3CRET"}));
+                       "entry 2 ('bob'): same token as entry 1 ('alice')", "S3CRET"}),
+    // Stable names: the default prints the struct's bytes, pointers included.
+    [](const ::testing::TestParamInfo<malformed_case>& param) {
+      return "case" + std::to_string(param.index);
+    });
 
 TEST(OperatorTokens, OverlongNameIsRejected) {
   auto parsed = parse_operator_tokens(std::string(65, 'n') + ":tok");

@@ -1,0 +1,177 @@
+// The API routes that exist so far, through a real server on an ephemeral loopback port, the
+// actors and a real SQLite store: success and error paths, and idempotent replay.
+#include "http/routes/api_routes.hpp"
+#include "http/server.hpp"
+#include "tests/http/test_client.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace mc::http {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using test::bhttp::verb;
+using test::client;
+
+caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.max-threads", 2);
+  cfg.set("logger.console", caf::atom("none"));
+  return cfg;
+}
+
+class ApiRoutes : public ::testing::Test {
+ protected:
+  ApiRoutes() : sys(quiet(cfg)) {
+    dir = fs::temp_directory_path() /
+          ("mc-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(dir);
+    db = persistence::open_store({"", dir.string()});
+    db->migrate();
+    ctx = std::make_shared<api_context>();
+    ctx->sys = &sys;
+    ctx->clk = &clk;
+    ctx->db = persistence::spawn_persistence(sys, db, clk, {});
+    actors::task_environment env;
+    env.db = ctx->db;
+    env.events = sys.groups().anonymous();
+    env.clk = &clk;
+    env.ids = &ids;
+    ctx->tasks = actors::spawn_task_registry(sys, env, {});
+    router routes;
+    add_api_routes(routes, ctx);
+    server_options so;
+    so.listen = "127.0.0.1:0";
+    so.log = access_log::disabled();
+    srv = std::make_unique<server>(std::move(routes), so);
+    srv->start();
+  }
+
+  ~ApiRoutes() override {
+    srv->stop();
+    caf::anon_send_exit(ctx->tasks, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ctx->db, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+    fs::remove_all(dir);
+  }
+
+  test::string_response call(verb v, std::string target, std::string body = {},
+                             std::vector<std::pair<std::string, std::string>> headers = {}) {
+    client c(srv->port());
+    return c.request(v, target, std::move(body), std::move(headers));
+  }
+
+  std::string create_task(std::string body) {
+    auto r = call(verb::post, "/api/tasks", std::move(body));
+    EXPECT_EQ(r.result_int(), 201u) << r.body();
+    return std::string(json::parse(r.body()).at("task").at("id").as_string());
+  }
+
+  static inline int counter = 0;
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  system_clock clk;
+  id_generator ids{clk};
+  fs::path dir;
+  std::shared_ptr<persistence::store> db;
+  std::shared_ptr<api_context> ctx;
+  std::unique_ptr<server> srv;
+};
+
+TEST_F(ApiRoutes, HealthReportsEveryService) {
+  auto r = call(verb::get, "/health");
+  EXPECT_EQ(r.result_int(), 200u);
+  auto body = json::parse(r.body());
+  EXPECT_EQ(body.at("status").as_string(), "ok");
+  EXPECT_EQ(body.at("services").at("database").as_string(), "ok");
+  EXPECT_GT(body.at("timestamp").as_int64(), 0);
+}
+
+TEST_F(ApiRoutes, TasksAreCreatedListedAndShownWithTheirHistory) {
+  const auto id =
+      create_task(R"({"title":"Write the post","assigneeIds":["jordan"],"type":"CONTENT"})");
+  create_task(R"({"title":"Other"})");
+  auto list = json::parse(call(verb::get, "/api/tasks?status=assigned,blocked").body());
+  EXPECT_EQ(list.at("total").as_int64(), 1);
+  EXPECT_EQ(list.at("tasks").at(0).at("type").as_string(), "content");
+  auto shown = json::parse(call(verb::get, "/api/tasks/" + id).body());
+  EXPECT_EQ(shown.at("task").at("status").as_string(), "assigned");
+  EXPECT_EQ(shown.at("transitions").as_array().size(), 2u);
+}
+
+TEST_F(ApiRoutes, TheRunbookUnblockCommandWorksAndReplays) {
+  const auto id = create_task(R"({"title":"Fix the test","assigneeIds":["riley"]})");
+  auto move = [&](std::string body) {
+    return call(verb::post, "/api/tasks/" + id + "/transition", std::move(body));
+  };
+  ASSERT_EQ(
+      move(R"({"toStatus":"in_progress","actor":"human","workPlan":{"bullets":["a","b","c"]}})")
+          .result_int(),
+      200u);
+  ASSERT_EQ(move(R"({"toStatus":"blocked","actor":"human","reason":"waiting"})").result_int(),
+            200u);
+  const std::string unblock = R"({
+    "toStatus": "assigned",
+    "actor": "human",
+    "reason": "Clarified requirements: use approach X",
+    "idempotencyKey": "manual-unblock-123"
+  })";
+  auto first = move(unblock);
+  ASSERT_EQ(first.result_int(), 200u) << first.body();
+  auto again = move(unblock);
+  EXPECT_EQ(again.result_int(), 200u);
+  EXPECT_EQ(again.body(), first.body());
+  EXPECT_EQ(again["Idempotent-Replayed"], "true");
+  auto other =
+      move(R"({"toStatus":"canceled","actor":"human","idempotencyKey":"manual-unblock-123"})");
+  EXPECT_EQ(other.result_int(), 409u);
+  auto shown = json::parse(call(verb::get, "/api/tasks/" + id).body());
+  EXPECT_EQ(shown.at("task").at("status").as_string(), "assigned");
+  EXPECT_EQ(shown.at("transitions").as_array().size(), 5u); // created, assigned, 3 moves, once
+}
+
+TEST_F(ApiRoutes, AnIllegalMoveIs422WithTheAllowedTargets) {
+  const auto id = create_task(R"({"title":"x","assigneeIds":["ann"]})");
+  auto r = call(verb::post, "/api/tasks/" + id + "/transition",
+                R"({"toStatus":"done","actor":"human","reason":"ship"})");
+  EXPECT_EQ(r.result_int(), 422u);
+  auto e = json::parse(r.body()).at("error");
+  EXPECT_EQ(e.at("code").as_string(), "TRANSITION_REFUSED");
+  EXPECT_EQ(e.at("details").at("allowedTransitions"),
+            json::parse(R"(["inbox","in_progress","canceled"])"));
+  EXPECT_FALSE(e.at("requestId").as_string().empty());
+}
+
+TEST_F(ApiRoutes, BadInputIs400AndChangesNothing) {
+  EXPECT_EQ(call(verb::post, "/api/tasks", "{bad").result_int(), 400u);
+  EXPECT_EQ(call(verb::post, "/api/tasks", R"({"title":""})").result_int(), 400u);
+  EXPECT_EQ(call(verb::post, "/api/tasks", R"({"title":"x","priority":"high"})").result_int(),
+            400u);
+  EXPECT_EQ(call(verb::get, "/api/tasks?status=doing").result_int(), 400u);
+  EXPECT_EQ(call(verb::get, "/api/tasks?limit=ten").result_int(), 400u);
+  auto list = json::parse(call(verb::get, "/api/tasks").body());
+  EXPECT_EQ(list.at("total").as_int64(), 0);
+}
+
+TEST_F(ApiRoutes, UnknownTasksAre404) {
+  auto r = call(verb::get, "/api/tasks/tsk_missing");
+  EXPECT_EQ(r.result_int(), 404u);
+  EXPECT_EQ(json::parse(r.body()).at("error").at("code").as_string(), "NOT_FOUND");
+  EXPECT_EQ(
+      call(verb::post, "/api/tasks/tsk_missing/transition", R"({"toStatus":"inbox"})").result_int(),
+      404u);
+}
+
+} // namespace
+} // namespace mc::http
