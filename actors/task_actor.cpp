@@ -18,6 +18,7 @@ struct task_state {
   static inline const char* name = "task";
   task_environment env;
   task_view view;
+  bool history_loaded = true;
 };
 
 using self_ptr = task_actor::stateful_pointer<task_state>;
@@ -102,11 +103,50 @@ void on_transition(self_ptr self, transition_command& cmd,
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
-task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_view state) {
+/// Reads the task's journal from the store, then answers. `await`: nothing else of this task
+/// runs meanwhile, so the history cannot miss a move made in between.
+void load_history_then_answer(self_ptr self, caf::typed_response_promise<task_view> rp) {
+  auto& env = self->state.env;
+  const auto id = self->state.view.task.id;
+  auto fail = [rp](caf::error& e) mutable { rp.deliver(std::move(e)); };
+  self->request(env.db, env.write_timeout, persistence::read_atom::value,
+                persistence::table_id::transitions, std::string("task_id"), id)
+      .await(
+          [self, rp, id, fail](std::vector<persistence::row>& transitions) mutable {
+            const auto& e = self->state.env;
+            self->request(e.db, e.write_timeout, persistence::read_atom::value,
+                          persistence::table_id::messages, std::string("task_id"), id)
+                .await(
+                    [self, rp, transitions](std::vector<persistence::row>& messages) mutable {
+                      auto& s = self->state;
+                      s.view.transitions.clear();
+                      for (const auto& r : transitions)
+                        s.view.transitions.push_back(persistence::from_row<transition>(r));
+                      s.view.messages.clear();
+                      for (const auto& r : messages)
+                        s.view.messages.push_back(persistence::from_row<message>(r));
+                      s.history_loaded = true;
+                      rp.deliver(s.view);
+                    },
+                    fail);
+          },
+          fail);
+}
+
+task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_view state,
+                                    bool history_loaded) {
   self->state.env = std::move(env);
   self->state.view = std::move(state);
+  self->state.history_loaded = history_loaded;
   return {
-      [self](get_atom) { return self->state.view; },
+      [self](get_atom) -> caf::typed_response_promise<task_view> {
+        auto rp = self->make_response_promise<task_view>();
+        if (self->state.history_loaded)
+          rp.deliver(self->state.view);
+        else
+          load_history_then_answer(self, rp);
+        return rp;
+      },
       [self](transition_atom, transition_command& cmd) -> caf::typed_response_promise<api_reply> {
         auto rp = self->make_response_promise<api_reply>();
         on_transition(self, cmd, rp);
@@ -117,8 +157,9 @@ task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_vi
 
 } // namespace
 
-task_actor spawn_task_actor(caf::actor_system& sys, task_environment env, task_view state) {
-  return sys.spawn(task_impl, std::move(env), std::move(state));
+task_actor spawn_task_actor(caf::actor_system& sys, task_environment env, task_view state,
+                            bool history_loaded) {
+  return sys.spawn(task_impl, std::move(env), std::move(state), history_loaded);
 }
 
 std::string refusal_details(const transition_verdict& v) {

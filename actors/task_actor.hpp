@@ -36,7 +36,10 @@ struct task_environment {
 };
 
 /// Spawns the actor of a task that is already durable (created earlier, or recovered at boot).
-task_actor spawn_task_actor(caf::actor_system& sys, task_environment env, task_view state);
+/// A recovered task's transitions and messages stay in the store until the first `get` needs
+/// them (`history_loaded = false`), so boot reads only snapshots.
+task_actor spawn_task_actor(caf::actor_system& sys, task_environment env, task_view state,
+                            bool history_loaded = true);
 
 /// The JSON body of a refused transition's error context: failed guards and allowed targets.
 std::string refusal_details(const transition_verdict& v);

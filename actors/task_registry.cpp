@@ -70,11 +70,11 @@ caf::error invalid(const std::vector<field_problem>& problems) {
                                       json::serialize(json::object{{"errors", details}}))};
 }
 
-void adopt(self_ptr self, task_view view) {
+void adopt(self_ptr self, task_view view, bool history_loaded) {
   auto& st = self->state;
   const auto id = view.task.id;
   st.index[id] = view.task;
-  auto actor = spawn_task_actor(self->system(), st.env, std::move(view));
+  auto actor = spawn_task_actor(self->system(), st.env, std::move(view), history_loaded);
   // Linked: when the registry stops (shutdown), its task actors stop with it.
   self->link_to(actor);
   st.actors[id] = std::move(actor);
@@ -116,7 +116,7 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
   self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(batch))
       .then(
           [self, rp, t, history, reply](persistence::write_ack) mutable {
-            adopt(self, task_view{t, history, {}});
+            adopt(self, task_view{t, history, {}}, /*history_loaded=*/true);
             if (self->state.env.events)
               self->send(self->state.env.events, task_event{t, history.back(), std::nullopt});
             rp.deliver(std::move(reply));
@@ -130,7 +130,7 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
   if (self->state.env.events)
     self->join(self->state.env.events);
   for (auto& t : recovered)
-    adopt(self, task_view{std::move(t), {}, {}});
+    adopt(self, task_view{std::move(t), {}, {}}, /*history_loaded=*/false);
   return {
       [self](create_atom, create_task_command& cmd) { return create(self, cmd); },
       [self](get_atom, const std::string& id) -> caf::result<task_actor> {

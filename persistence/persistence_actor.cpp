@@ -200,6 +200,30 @@ persistence_actor::behavior_type persistence_impl(self_ptr self, std::shared_ptr
                                   s.writes,
                                   s.last_error};
       },
+      [self](read_atom, table_id table, const std::string& column,
+             const std::string& value) -> caf::result<std::vector<row>> {
+        auto& s = self->state;
+        // Everything acknowledged so far is committed; flush what is queued so the read sees it.
+        if (!s.degraded)
+          flush(self);
+        std::vector<row> out;
+        try {
+          scan_filter f;
+          f.equals_column = column;
+          f.equals_value = cell::of(value);
+          s.db->transact(
+              [&](store_txn& txn) {
+                txn.scan(table, f, [&](const row& r) {
+                  out.push_back(r);
+                  return true;
+                });
+              },
+              /*read_only=*/true);
+        } catch (const std::exception& e) {
+          return make_error(errc::unavailable, e.what());
+        }
+        return out;
+      },
       [self](flush_atom) {
         self->state.flush_scheduled = false;
         if (!self->state.degraded)

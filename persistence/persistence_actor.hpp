@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mc::persistence {
 
@@ -27,6 +28,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using soft_tick_atom = caf::atom_constant<caf::atom("softtick")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
 
 /// The reply to a write: it is durable. `commit_no` counts the commits that carried writes.
 struct write_ack {
@@ -53,6 +55,9 @@ using persistence_actor = caf::typed_actor<
     /// Writes every soft row and every pending write now; replies when they are committed.
     caf::replies_to<sync_atom>::with<write_ack>,
     caf::replies_to<status_atom>::with<persistence_status>,
+    /// The rows of a table whose text column equals a value, in key order (a task's journal
+    /// when its actor first needs it). Reads wait behind the writes already queued.
+    caf::replies_to<read_atom, table_id, std::string, std::string>::with<std::vector<row>>,
     // The actor's own timers.
     caf::reacts_to<flush_atom>, caf::reacts_to<retry_atom>, caf::reacts_to<soft_tick_atom>>;
 

@@ -4,6 +4,7 @@
 #include "actors/task_registry.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
+#include "persistence/recovery.hpp"
 #include "persistence/store.hpp"
 
 #include <boost/json/parse.hpp>
@@ -44,6 +45,8 @@ class TaskRegistry : public ::testing::Test,
   }
 
   ~TaskRegistry() override {
+    for (auto& r : more_registries)
+      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(env.db, caf::exit_reason::user_shutdown);
     drain();
@@ -93,6 +96,8 @@ class TaskRegistry : public ::testing::Test,
   task_environment env;
   std::shared_ptr<persistence::store> db;
   caf::actor registry;
+  /// Stopped by the fixture, so a failed assertion cannot leave one running.
+  std::vector<caf::actor> more_registries;
 };
 
 TEST_F(TaskRegistry, CreationIsDurableBeforeTheReply) {
@@ -191,6 +196,35 @@ TEST_F(TaskRegistry, TheIndexFollowsMoves) {
   task_query q;
   q.statuses = {task_status::in_progress};
   EXPECT_EQ(list(q).at("total").as_int64(), 1);
+}
+
+TEST_F(TaskRegistry, ARecoveredTaskShowsItsWholeHistory) {
+  auto created = json::parse(create("write", {"ann"}).body);
+  const std::string id(created.at("task").at("id").as_string());
+
+  // A restart: a second registry built from what the store recovers.
+  auto recovered = persistence::recover(*db);
+  ASSERT_EQ(recovered.tasks.size(), 1u);
+  auto after = spawn_task_registry(sys, env, std::move(recovered.tasks));
+  more_registries.push_back(after);
+  drain();
+  auto [actor, error] = ask<task_actor>(after, get_atom::value, id);
+  ASSERT_TRUE(actor.has_value());
+
+  // A move before anyone reads the history, then the first read.
+  transition_command cmd;
+  cmd.request.to = task_status::in_progress;
+  cmd.request.actor = {actor_kind::specialist, "ann"};
+  cmd.request.work_plan = work_plan{{"a", "b", "c"}, std::nullopt, std::nullopt};
+  auto [moved, merror] = ask<api_reply>(*actor, transition_atom::value, cmd);
+  ASSERT_TRUE(moved.has_value());
+  auto [view, verror] = ask<task_view>(*actor, get_atom::value);
+  ASSERT_TRUE(view.has_value());
+  ASSERT_EQ(view->transitions.size(), 3u); // created, assigned, then the move
+  EXPECT_EQ(view->transitions[0].to, task_status::inbox);
+  EXPECT_EQ(view->transitions[2].to, task_status::in_progress);
+  ASSERT_EQ(view->messages.size(), 1u);
+  EXPECT_EQ(view->messages[0].type, message_type::work_plan);
 }
 
 } // namespace
