@@ -595,11 +595,7 @@ int postgres_store::migrate() {
     tx.commit();
   });
   const int current = schema_version();
-  if (current > latest_schema_version())
-    throw store_error(store_errc::newer_schema,
-                      "database schema version " + std::to_string(current) +
-                          " is newer than this binary's latest version " +
-                          std::to_string(latest_schema_version()) + " (" + describe() + ")");
+  refuse_newer_schema(current, describe());
   for (const migration& m : migrations_for(dialect())) {
     if (m.version <= current)
       continue;

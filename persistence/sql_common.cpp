@@ -1,5 +1,7 @@
 #include "persistence/sql_common.hpp"
 
+#include "persistence/schema.hpp"
+
 #include <charconv>
 #include <chrono>
 
@@ -88,6 +90,14 @@ std::string column_list(const table_def& d) {
 
 std::string select_list(const table_def& d) {
   return d.kind == table_kind::journal ? "\"seq\", " + column_list(d) : column_list(d);
+}
+
+void refuse_newer_schema(int current, const std::string& where) {
+  if (current > latest_schema_version())
+    throw store_error(store_errc::newer_schema,
+                      "database schema version " + std::to_string(current) +
+                          " is newer than this binary's latest version " +
+                          std::to_string(latest_schema_version()) + " (" + where + ")");
 }
 
 } // namespace mc::persistence::sql

@@ -27,6 +27,8 @@ std::string_view key_column(const table_def& d);
 /// A journal key (the seq in decimal), or nothing when it is not one.
 std::optional<std::int64_t> parse_seq(std::string_view key);
 std::int64_t unix_ms_now();
+/// Throws store_error(newer_schema) when the database is ahead of this binary's migrations.
+void refuse_newer_schema(int current, const std::string& where);
 /// A double-quoted SQL identifier.
 std::string quoted(std::string_view name);
 /// The row's columns in catalog order, quoted and comma separated.
