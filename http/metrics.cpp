@@ -40,8 +40,9 @@ struct api_metrics::impl {
       gauge("mc_persistence_soft_rows", "Soft-state rows waiting for their periodic write");
   prometheus::Gauge& commits =
       gauge("mc_persistence_commits", "Commits since the persistence actor started");
-  prometheus::Gauge& writes = gauge("mc_persistence_writes",
-                                    "Durable writes committed since the persistence actor started");
+  prometheus::Gauge& writes =
+      gauge("mc_persistence_writes",
+            "Writes (batches and soft rows) committed since the persistence actor started");
   prometheus::Gauge& degraded =
       gauge("mc_persistence_degraded", "1 while the database is failing or does not answer");
 
@@ -106,6 +107,10 @@ void api_metrics::set_persistence(const persistence_gauges& g) {
   impl_->soft_rows.Set(static_cast<double>(g.soft_rows));
   impl_->commits.Set(static_cast<double>(g.commits));
   impl_->writes.Set(static_cast<double>(g.writes));
+}
+
+void api_metrics::set_persistence_unanswered() {
+  impl_->degraded.Set(1);
 }
 
 std::string api_metrics::render() const {

@@ -37,6 +37,8 @@ class api_metrics {
 
   /// The latest persistence status; gauges keep the last value until the next call.
   void set_persistence(const persistence_gauges& g);
+  /// The persistence actor did not answer a status request: degraded, other gauges unchanged.
+  void set_persistence_unanswered();
 
   /// Every metric in the Prometheus text format (version 0.0.4).
   std::string render() const;

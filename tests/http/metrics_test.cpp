@@ -128,6 +128,12 @@ TEST(ApiMetrics, PersistenceGaugesShowTheLatestSample) {
   EXPECT_EQ(sample(text, "mc_persistence_degraded"), 0.0);
   EXPECT_EQ(sample(text, "mc_persistence_pending_writes"), 0.0);
   EXPECT_EQ(sample(text, "mc_persistence_commits"), 121.0);
+
+  // A status request that went unanswered: degraded, and the last known figures stay.
+  m.set_persistence_unanswered();
+  text = m.render();
+  EXPECT_EQ(sample(text, "mc_persistence_degraded"), 1.0);
+  EXPECT_EQ(sample(text, "mc_persistence_commits"), 121.0);
 }
 
 TEST(ApiMetrics, ConcurrentObserversLoseNoCount) {
