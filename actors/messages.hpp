@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/entity_inspect.hpp"
+#include "domain/agent_rules.hpp"
 #include "domain/entities.hpp"
 #include "domain/task_state_machine.hpp"
 
@@ -107,7 +108,105 @@ struct task_query {
   std::int32_t offset = 0;
 };
 
-enum class agent_control : std::uint8_t { pause, resume, quarantine, drain, restart };
+/// `POST /api/agents`: the agent as the client described it, the SHA-256 of the token issued
+/// for it (the token itself never reaches an actor), and who registers it.
+struct register_agent_command {
+  mc::agent draft;
+  std::string token_hash;
+  /// `operator` or `agent` (a spawner registering its sub-agent), and its name or id.
+  std::string registered_by_type;
+  std::string registered_by;
+  std::string idempotency_key;
+  std::string idempotency_fingerprint;
+  epoch_ms idempotency_expires_at = 0;
+};
+
+/// `PATCH /api/agents/{id}`: configuration and the runbook's "Reset Agent State" fields; only
+/// the fields present change. `current_task_id` set to an empty optional inside means `null`.
+struct agent_patch {
+  std::optional<std::string> name;
+  std::optional<std::string> emoji;
+  std::optional<agent_role> role;
+  std::optional<agent_status> status;
+  std::optional<std::vector<task_type>> allowed_task_types;
+  std::optional<agent_budgets> budgets;
+  std::optional<usd> today_spend;
+  std::optional<std::int32_t> error_streak;
+  std::optional<bool> clear_last_error;
+  std::optional<bool> set_current_task;
+  std::optional<std::string> current_task_id;
+  std::optional<bool> can_spawn;
+  std::optional<json_text> metadata;
+};
+
+struct agent_patch_command {
+  agent_patch patch;
+  std::string actor;
+  std::string idempotency_key;
+  std::string idempotency_fingerprint;
+  epoch_ms idempotency_expires_at = 0;
+};
+
+/// The operator's controls (SPEC §6): pause and quarantine stop new work, drain lets the current
+/// task finish and then pauses, resume makes the agent active, restart clears its error state.
+struct agent_control_command {
+  agent_control control = agent_control::pause;
+  std::string actor;
+  std::string reason;
+  std::string idempotency_key;
+  std::string idempotency_fingerprint;
+  epoch_ms idempotency_expires_at = 0;
+};
+
+/// `POST /api/agents/{id}/heartbeat`.
+struct heartbeat_command {
+  /// What the agent says it is doing (`idle`, `working`, ...): soft state.
+  std::string reported_status;
+  std::optional<std::string> current_task_id;
+  std::optional<std::string> session_key;
+  /// Notification ids the agent has seen (at-least-once delivery).
+  std::vector<std::string> acknowledged;
+};
+
+/// A task as an agent's heartbeat lists it.
+struct assigned_task {
+  std::string id;
+  std::string title;
+  task_status status = task_status::assigned;
+  std::int32_t priority = 3;
+};
+
+/// From the agent registry to an agent actor: the agent's open tasks now.
+struct assignments {
+  std::vector<assigned_task> tasks;
+};
+
+/// `GET /api/agents` filters and sort.
+struct agent_query {
+  std::vector<agent_status> statuses;
+  std::optional<agent_role> role;
+  /// createdAt, todaySpend, totalSpend, lastHeartbeat or errorStreak.
+  std::string sort_by = "createdAt";
+  bool descending = true;
+  std::int32_t limit = 50;
+  std::int32_t offset = 0;
+};
+
+/// What agent actors publish: the agent's state after a change (or a heartbeat).
+struct agent_event {
+  mc::agent agent;
+  /// The status before, when this change moved it.
+  std::optional<agent_status> previous_status;
+  /// True for a heartbeat (soft state), false for a durable change.
+  bool heartbeat = false;
+};
+
+/// `POST /api/emergency/pause-squad` and `resume-squad`.
+struct squad_command {
+  bool pause = true;
+  std::string actor;
+  std::string reason;
+};
 
 BOOST_DESCRIBE_STRUCT(transition_command, (),
                       (request, actor_status, idempotency_key, idempotency_fingerprint,
@@ -122,6 +221,27 @@ BOOST_DESCRIBE_STRUCT(create_task_command, (),
 BOOST_DESCRIBE_STRUCT(task_query, (),
                       (statuses, type, assignee_id, priority, search, sort_by, descending, limit,
                        offset))
+
+BOOST_DESCRIBE_STRUCT(register_agent_command, (),
+                      (draft, token_hash, registered_by_type, registered_by, idempotency_key,
+                       idempotency_fingerprint, idempotency_expires_at))
+BOOST_DESCRIBE_STRUCT(agent_patch, (),
+                      (name, emoji, role, status, allowed_task_types, budgets, today_spend,
+                       error_streak, clear_last_error, set_current_task, current_task_id, can_spawn,
+                       metadata))
+BOOST_DESCRIBE_STRUCT(agent_patch_command, (),
+                      (patch, actor, idempotency_key, idempotency_fingerprint,
+                       idempotency_expires_at))
+BOOST_DESCRIBE_STRUCT(agent_control_command, (),
+                      (control, actor, reason, idempotency_key, idempotency_fingerprint,
+                       idempotency_expires_at))
+BOOST_DESCRIBE_STRUCT(heartbeat_command, (),
+                      (reported_status, current_task_id, session_key, acknowledged))
+BOOST_DESCRIBE_STRUCT(assigned_task, (), (id, title, status, priority))
+BOOST_DESCRIBE_STRUCT(assignments, (), (tasks))
+BOOST_DESCRIBE_STRUCT(agent_query, (), (statuses, role, sort_by, descending, limit, offset))
+BOOST_DESCRIBE_STRUCT(agent_event, (), (agent, previous_status, heartbeat))
+BOOST_DESCRIBE_STRUCT(squad_command, (), (pause, actor, reason))
 
 /// The described structs above travel as their JSON document (actors/entity_inspect.hpp).
 using mc::inspect;

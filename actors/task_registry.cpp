@@ -147,6 +147,8 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
         return api_reply{200, list_tasks(all, q)};
       },
       [self](task_event& e) { self->state.index[e.task.id] = std::move(e.task); },
+      // The event group also carries the agents' events; the task index has no use for them.
+      [](const agent_event&) {},
   };
 }
 

@@ -1,10 +1,13 @@
 #include "app/demo_seed.hpp"
 
+#include "actors/agent_registry.hpp"
 #include "actors/task_registry.hpp"
 
 #include <boost/json/parse.hpp>
 
 #include <caf/scoped_actor.hpp>
+
+#include "domain/policy.hpp"
 
 namespace mc::app {
 namespace {
@@ -18,9 +21,64 @@ struct demo_task {
   std::vector<task_status> moves;
 };
 
+struct demo_agent {
+  const char* id;
+  const char* name;
+  const char* emoji;
+  agent_role role;
+  std::vector<task_type> types;
+};
+
+const std::vector<demo_agent>& demo_agents() {
+  static const std::vector<demo_agent> agents = {
+      {"jordan", "Jordan", "🧭", agent_role::lead, {}},
+      {"riley",
+       "Riley",
+       "🛠️",
+       agent_role::specialist,
+       {task_type::engineering, task_type::ops}},
+      {"sam",
+       "Sam",
+       "✉️",
+       agent_role::specialist,
+       {task_type::email_marketing, task_type::content, task_type::social}},
+      {"casey", "Casey", "📝", agent_role::intern, {task_type::docs, task_type::social}},
+  };
+  return agents;
+}
+
+/// Registers the demo agents; returns `id: token` lines.
+std::string seed_agents(caf::scoped_actor& self, http::api_context& api) {
+  std::string tokens;
+  for (const auto& d : demo_agents()) {
+    auto token = http::generate_agent_token();
+    if (!token)
+      continue;
+    actors::register_agent_command cmd;
+    cmd.draft.id = d.id;
+    cmd.draft.name = d.name;
+    cmd.draft.emoji = d.emoji;
+    cmd.draft.role = d.role;
+    cmd.draft.allowed_task_types = d.types;
+    cmd.draft.can_spawn = default_policy().roles.of(d.role).can_spawn;
+    cmd.token_hash = token->hash;
+    cmd.registered_by_type = "operator";
+    cmd.registered_by = "operator";
+    bool ok = false;
+    self->request(api.agents, std::chrono::seconds(30), actors::create_atom::value, cmd)
+        .receive([&](actors::api_reply& r) { ok = r.status == 201; }, [](caf::error&) {});
+    if (!ok)
+      continue;
+    api.agent_tokens.put({d.id, token->hash, cmd.draft.can_spawn});
+    tokens += "\n  " + std::string(d.id) + ": " + token->token;
+  }
+  return tokens;
+}
+
 } // namespace
 
-std::string seed_demo_tasks(caf::actor_system& sys, const caf::actor& tasks) {
+std::string seed_demo(caf::actor_system& sys, http::api_context& api) {
+  const auto& tasks = api.tasks;
   const std::vector<demo_task> demo = {
       {"Draft the launch announcement",
        task_type::content,
@@ -39,8 +97,24 @@ std::string seed_demo_tasks(caf::actor_system& sys, const caf::actor& tasks) {
        4,
        {"jordan"},
        {task_status::in_progress, task_status::needs_approval}},
+      {"Social thread for the v2 launch",
+       task_type::social,
+       3,
+       {"casey"},
+       {task_status::in_progress, task_status::review}},
+      {"Publish the v1.9 changelog",
+       task_type::docs,
+       3,
+       {"casey"},
+       {task_status::in_progress, task_status::review, task_status::done}},
+      {"Spring promo campaign (superseded)",
+       task_type::email_marketing,
+       4,
+       {},
+       {task_status::canceled}},
   };
   caf::scoped_actor self{sys};
+  const auto tokens = seed_agents(self, api);
   int created = 0, moved = 0;
   for (const auto& d : demo) {
     actors::create_task_command cmd;
@@ -71,11 +145,19 @@ std::string seed_demo_tasks(caf::actor_system& sys, const caf::actor& tasks) {
       if (to == task_status::in_progress)
         move.request.work_plan =
             work_plan{{"Read the brief", "Draft", "Self-review"}, std::nullopt, std::nullopt};
+      if (to == task_status::review) {
+        move.request.deliverable = deliverable{"Draft attached for review.", {}};
+        move.request.review_checklist = review_checklist{{{"Facts checked", true}}};
+      }
+      if (to == task_status::done)
+        move.request.reason = "Approved: ready to publish";
       self->request(t, std::chrono::seconds(30), actors::transition_atom::value, move)
           .receive([&](actors::api_reply&) { ++moved; }, [](caf::error&) {});
     }
   }
-  return std::to_string(created) + " tasks created, " + std::to_string(moved) + " moves made";
+  return std::to_string(demo_agents().size()) + " agents registered, " + std::to_string(created) +
+         " tasks created, " + std::to_string(moved) +
+         " moves made; demo agent tokens (shown once):" + tokens;
 }
 
 } // namespace mc::app

@@ -1,15 +1,14 @@
 // `mission-control serve`: opens, claims and migrates the store, recovers the squad, starts the
 // actors and the HTTP front door, and on SIGINT/SIGTERM stops accepting, finishes in-flight
 // requests, flushes the persistence actor and exits 0.
+#include "actors/message_types.hpp"
 #include "app/commands.hpp"
 #include "app/demo_seed.hpp"
+#include "app/runtime.hpp"
 #include "app/settings.hpp"
-#include "http/routes/api_routes.hpp"
 #include "http/server.hpp"
 #include "mc/version.hpp"
 #include "persistence/recovery.hpp"
-
-#include <boost/json/parse.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -19,34 +18,12 @@
 #include <iostream>
 
 namespace mc::app {
-namespace {
-
-namespace json = boost::json;
-
-/// Idempotency keys survive a restart (SPEC §1): the index starts from the durable records.
-void load_idempotency(persistence::store& db, http::idempotency_index& index, std::int64_t now) {
-  std::vector<http::idempotency_record> records;
-  db.transact(
-      [&](persistence::store_txn& txn) {
-        txn.scan(persistence::table_id::idempotency, {}, [&](const persistence::row& r) {
-          auto stored = json::parse(r.at("response").s);
-          records.push_back({r.at("key").s, r.at("fingerprint").s,
-                             static_cast<int>(stored.at("status").as_int64()),
-                             json::serialize(stored.at("body")), r.at("expires_at").i});
-          return true;
-        });
-      },
-      true);
-  index.load(records, now);
-}
-
-} // namespace
 
 int run_serve(const args& a) {
   namespace po = boost::program_options;
   po::options_description own("serve");
-  own.add_options()("seed-demo",
-                    "load demo tasks once (nothing happens on a store that has tasks)");
+  own.add_options()("seed-demo", "load the demo squad and its tasks once (nothing happens on a "
+                                 "store that has agents or tasks)");
   auto cmd = parse_command(a, setting_group::all, own);
   if (cmd.help) {
     print_help("usage: mission-control serve [options]", setting_group::all, own);
@@ -82,30 +59,22 @@ int run_serve(const args& a) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", std::max(2u, s.threads));
   cfg.set("logger.console", caf::atom("none"));
+  actors::add_message_types(cfg);
   caf::actor_system sys{cfg};
   system_clock clk;
   id_generator ids{clk};
 
-  auto ctx = std::make_shared<http::api_context>();
-  ctx->sys = &sys;
-  ctx->clk = &clk;
-  ctx->db = persistence::spawn_persistence(sys, db, clk, {});
-  actors::task_environment env;
-  env.db = ctx->db;
-  env.events = sys.groups().anonymous();
-  env.clk = &clk;
-  env.ids = &ids;
-  const bool empty = state.tasks.empty();
-  ctx->tasks = actors::spawn_task_registry(sys, env, std::move(state.tasks));
-  ctx->operators = std::move(operators.value());
-  ctx->auth.listener_loopback_only = address.is_loopback();
-  ctx->auth.require_auth = s.require_auth.value_or(!address.is_loopback());
-  load_idempotency(*db, ctx->idempotency, clk.now_ms());
+  runtime_options opts;
+  opts.operators = std::move(operators.value());
+  opts.auth.listener_loopback_only = address.is_loopback();
+  opts.auth.require_auth = s.require_auth.value_or(!address.is_loopback());
+  const bool empty = state.tasks.empty() && state.agents.empty();
+  runtime rt{sys, db, clk, ids, std::move(state), std::move(opts)};
   if (cmd.vars.count("seed-demo") && empty)
-    std::cout << "serve: demo: " << seed_demo_tasks(sys, ctx->tasks) << std::endl;
+    std::cout << "serve: demo: " << seed_demo(sys, *rt.api()) << std::endl;
 
   http::router routes;
-  http::add_api_routes(routes, ctx);
+  rt.add_routes(routes);
   http::server_options so;
   so.listen = s.listen;
   so.threads = 1;
@@ -120,14 +89,7 @@ int run_serve(const args& a) {
   std::cout << "serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
             << ": finishing in-flight requests" << std::endl;
   server.stop();
-  caf::scoped_actor self{sys};
-  self->request(ctx->db, std::chrono::seconds(30), persistence::sync_atom::value)
-      .receive([](persistence::write_ack) {},
-               [](caf::error& e) {
-                 std::cerr << "serve: final flush failed: " << to_string(e) << "\n";
-               });
-  self->send_exit(ctx->tasks, caf::exit_reason::user_shutdown);
-  self->send_exit(ctx->db, caf::exit_reason::user_shutdown);
+  rt.shutdown();
   std::cout << "serve: stopped" << std::endl;
   return 0;
 }

@@ -28,7 +28,12 @@ std::string camel_case(std::string_view snake) {
 }
 
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, usd v) {
-  jv = v.dollars();
+  // Whole dollars as integers: Boost.JSON 1.81 prints every double in exponent form (0E0,
+  // 2E1), which is valid JSON but hard to read in a terminal. Fractions stay doubles.
+  if (v.micros % 1'000'000 == 0)
+    jv = v.micros / 1'000'000;
+  else
+    jv = v.dollars();
 }
 
 usd tag_invoke(boost::json::value_to_tag<usd>, const boost::json::value& jv) {

@@ -99,6 +99,18 @@ BOOST_DESCRIBE_ENUM(notification_status, pending, delivered, failed, expired)
 /// is spelled with an underscore only because `operator` is a C++ keyword.
 enum class actor_kind : std::uint8_t { intern, specialist, lead, operator_, system };
 
+/// An agent acts with its role's permissions.
+constexpr actor_kind actor_kind_of(agent_role role) noexcept {
+  switch (role) {
+  case agent_role::intern:
+    return actor_kind::intern;
+  case agent_role::lead:
+    return actor_kind::lead;
+  default:
+    return actor_kind::specialist;
+  }
+}
+
 /// True for the enums above; the generic text and JSON mappings are limited to them.
 template <class E>
 inline constexpr bool is_domain_enum_v = boost::describe::has_describe_enumerators<E>::value;

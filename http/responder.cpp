@@ -12,7 +12,14 @@ struct responder::state {
   bool in_handler = false;
   bool dropped_in_handler = false;
   std::string request_id;
+  std::string actor;
   deliver_fn deliver;
+
+  void send(response r) {
+    if (r.actor.empty())
+      r.actor = actor;
+    deliver(std::move(r));
+  }
 
   bool claim() {
     std::lock_guard lock(mutex);
@@ -61,7 +68,7 @@ responder::~responder() {
     state_->answered = true;
   }
   try {
-    state_->deliver(dropped_response(state_->request_id));
+    state_->send(dropped_response(state_->request_id));
   } catch (...) { // a destructor must not throw; the session's own close is the fallback
   }
 }
@@ -69,7 +76,12 @@ responder::~responder() {
 void responder::operator()(response r) {
   auto s = std::move(state_);
   if (s && s->claim())
-    s->deliver(std::move(r));
+    s->send(std::move(r));
+}
+
+void responder::set_actor(std::string actor) {
+  if (state_)
+    state_->actor = std::move(actor);
 }
 
 const std::string& responder::request_id() const noexcept {
@@ -94,7 +106,7 @@ void responder::leave_handler(const std::shared_ptr<state>& s, response* failure
   }
   if (!deliver)
     return;
-  s->deliver(failure != nullptr ? std::move(*failure) : dropped_response(s->request_id));
+  s->send(failure != nullptr ? std::move(*failure) : dropped_response(s->request_id));
 }
 
 } // namespace mc::http

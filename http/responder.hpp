@@ -32,6 +32,10 @@ class responder {
 
   /// True while this object still owes the answer.
   explicit operator bool() const noexcept { return state_ != nullptr; }
+  /// Who acts ("operator:alice", "agent:jordan"), for the access log of whatever answer this
+  /// request gets, including one the router makes from a handler's exception.
+  void set_actor(std::string actor);
+
   /// The request id, for building an error envelope far from the request.
   const std::string& request_id() const noexcept;
 

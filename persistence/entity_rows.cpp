@@ -102,6 +102,12 @@ row idempotency_row(std::string key, std::string fingerprint, std::string respon
            cell::of(std::move(response)), cell::of(expires_at)}};
 }
 
+row credential_row(std::string agent_id, std::string token_hash, std::int64_t created_at) {
+  return {table_id::agent_credentials,
+          0,
+          {cell::of(std::move(agent_id)), cell::of(std::move(token_hash)), cell::of(created_at)}};
+}
+
 template <class T>
 T from_row(const row& r) {
   return from_json<T>(boost::json::parse(r.at("doc").s));

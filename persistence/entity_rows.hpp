@@ -22,6 +22,9 @@ row to_row(const audit_record& x);
 row idempotency_row(std::string key, std::string fingerprint, std::string response,
                     std::int64_t expires_at);
 
+/// An agent's token digest (SHA-256 hex), keyed by the agent id.
+row credential_row(std::string agent_id, std::string token_hash, std::int64_t created_at);
+
 /// The entity in a row's `doc`. Throws json_mapping_error or a parse error on a bad document.
 template <class T>
 T from_row(const row& r);

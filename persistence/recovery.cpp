@@ -36,6 +36,10 @@ recovered_state recover(store& db) {
   db.transact(
       [&](store_txn& txn) {
         load(txn, table_id::agents, {}, out.agents, out.unreadable);
+        txn.scan(table_id::agent_credentials, {}, [&](const row& r) {
+          out.agent_token_hashes.emplace_back(r.at("key").s, r.at("token_hash").s);
+          return true;
+        });
         out.tasks.reserve(static_cast<std::size_t>(txn.count(table_id::tasks)));
         load(txn, table_id::tasks, {}, out.tasks, out.unreadable);
         load(txn, table_id::approvals, status_is("pending"), out.pending_approvals, out.unreadable);

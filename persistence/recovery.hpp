@@ -7,12 +7,15 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mc::persistence {
 
 struct recovered_state {
   std::vector<agent> agents;
+  /// (agent id, SHA-256 hex of its token) for every agent that has a token.
+  std::vector<std::pair<std::string, std::string>> agent_token_hashes;
   std::vector<task> tasks;
   std::vector<approval> pending_approvals;
   std::vector<notification> pending_notifications;

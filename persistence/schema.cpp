@@ -64,6 +64,9 @@ constexpr column_def idempotency_cols[] = {{"key", ct::text},
                                            {"response", ct::text},
                                            {"expires_at", ct::integer}};
 
+constexpr column_def agent_credentials_cols[] = {
+    {"key", ct::text}, {"token_hash", ct::text}, {"created_at", ct::integer}};
+
 constexpr std::array<table_def, table_count> tables = {{
     {table_id::agents, "agents", table_kind::snapshot, agents_cols},
     {table_id::tasks, "tasks", table_kind::snapshot, tasks_cols},
@@ -84,6 +87,7 @@ constexpr std::array<table_def, table_count> tables = {{
     {table_id::archived_tasks, "archived_tasks", table_kind::snapshot, tasks_cols},
     {table_id::archived_transitions, "archived_transitions", table_kind::journal, transitions_cols},
     {table_id::archived_messages, "archived_messages", table_kind::journal, messages_cols},
+    {table_id::agent_credentials, "agent_credentials", table_kind::keyed, agent_credentials_cols},
 }};
 
 } // namespace

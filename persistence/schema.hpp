@@ -31,9 +31,12 @@ enum class table_id : std::uint8_t {
   archived_tasks,
   archived_transitions,
   archived_messages,
+  // Agent tokens as SHA-256 digests, keyed by agent id: apart from the agent's document, so no
+  // reply that carries an agent can carry its token's hash.
+  agent_credentials,
 };
 
-inline constexpr std::size_t table_count = 18;
+inline constexpr std::size_t table_count = 19;
 
 enum class table_kind : std::uint8_t { snapshot, journal, keyed };
 enum class column_type : std::uint8_t { text, integer };

@@ -1,31 +1,23 @@
-// The routes of the REST API that exist so far (health and tasks), wired to the actors. Each
-// handler authenticates, parses, asks an actor and answers; no domain rule lives here.
+// The REST API of SPEC §6 wired to the actors: one file per group of routes, each handler
+// guarded (authentication, the route table, rate limits), parsing, asking an actor, answering.
 #pragma once
 
+#include "actors/agent_registry.hpp"
 #include "actors/task_registry.hpp"
-#include "http/policy/access.hpp"
-#include "http/policy/idempotency.hpp"
-#include "http/policy/rate_limit.hpp"
-#include "http/policy/tokens.hpp"
-#include "http/router.hpp"
-#include "persistence/persistence_actor.hpp"
-
-#include <caf/actor.hpp>
-
-#include <memory>
+#include "http/routes/route_support.hpp"
 
 namespace mc::http {
 
-struct api_context {
-  caf::actor_system* sys = nullptr;
-  persistence::persistence_actor db;
-  caf::actor tasks;
-  const clock* clk = nullptr;
-  auth_settings auth;
-  operator_tokens operators;
-  idempotency_index idempotency;
-};
+/// Every route that exists so far.
+void add_api_routes(router& r, context_ptr ctx);
 
-void add_api_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_health_routes(router& r, context_ptr ctx);
+void add_task_routes(router& r, context_ptr ctx);
+void add_agent_routes(router& r, context_ptr ctx);
+
+/// Asks the agent registry for the agent's current snapshot (404 when unknown) and hands it to
+/// `next`, which answers through the responder it is given.
+void ask_agent_snapshot(const context_ptr& ctx, const std::string& agent_id, responder res,
+                        std::function<void(const agent&, responder)> next);
 
 } // namespace mc::http

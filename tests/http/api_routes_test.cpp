@@ -1,6 +1,6 @@
 // The API routes that exist so far, through a real server on an ephemeral loopback port, the
 // actors and a real SQLite store: success and error paths, and idempotent replay.
-#include "http/routes/api_routes.hpp"
+#include "app/runtime.hpp"
 #include "http/server.hpp"
 #include "tests/http/test_client.hpp"
 
@@ -22,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using test::bhttp::verb;
 using test::client;
+using test::bhttp::verb;
 
 caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
   cfg.set("scheduler.max-threads", 2);
@@ -39,18 +39,11 @@ class ApiRoutes : public ::testing::Test {
     fs::remove_all(dir);
     db = persistence::open_store({"", dir.string()});
     db->migrate();
-    ctx = std::make_shared<api_context>();
-    ctx->sys = &sys;
-    ctx->clk = &clk;
-    ctx->db = persistence::spawn_persistence(sys, db, clk, {});
-    actors::task_environment env;
-    env.db = ctx->db;
-    env.events = sys.groups().anonymous();
-    env.clk = &clk;
-    env.ids = &ids;
-    ctx->tasks = actors::spawn_task_registry(sys, env, {});
+    rt = std::make_unique<app::runtime>(sys, db, clk, ids, persistence::recover(*db),
+                                        app::runtime_options{});
+    ctx = rt->api();
     router routes;
-    add_api_routes(routes, ctx);
+    rt->add_routes(routes);
     server_options so;
     so.listen = "127.0.0.1:0";
     so.log = access_log::disabled();
@@ -60,8 +53,7 @@ class ApiRoutes : public ::testing::Test {
 
   ~ApiRoutes() override {
     srv->stop();
-    caf::anon_send_exit(ctx->tasks, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(ctx->db, caf::exit_reason::user_shutdown);
+    rt->shutdown();
     sys.await_all_actors_done();
     fs::remove_all(dir);
   }
@@ -85,6 +77,7 @@ class ApiRoutes : public ::testing::Test {
   id_generator ids{clk};
   fs::path dir;
   std::shared_ptr<persistence::store> db;
+  std::unique_ptr<app::runtime> rt;
   std::shared_ptr<api_context> ctx;
   std::unique_ptr<server> srv;
 };

@@ -1,0 +1,297 @@
+#include "actors/agent_actor.hpp"
+
+#include "persistence/entity_rows.hpp"
+#include "persistence/errc_caf.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+namespace mc::actors {
+namespace {
+
+namespace json = boost::json;
+
+struct agent_state {
+  static inline const char* name = "agent";
+  agent_environment env;
+  mc::agent agent;
+  std::vector<assigned_task> open_tasks;
+  /// Soft state a heartbeat reports; not part of the durable record.
+  std::string reported_status;
+  std::optional<std::string> session_key;
+  /// Set by restart, told once in the next heartbeat reply.
+  bool restart_requested = false;
+};
+
+using self_ptr = agent_actor::stateful_pointer<agent_state>;
+
+bool has_work_in_progress(const agent_state& st) {
+  for (const auto& t : st.open_tasks)
+    if (t.status == task_status::in_progress)
+      return true;
+  return false;
+}
+
+json::value agent_json(const agent& a) {
+  return to_json(a);
+}
+
+audit_record audit_of(agent_state& st, std::string actor_type, std::string actor_id,
+                      std::string action, const agent& before, const agent& after,
+                      std::string reason) {
+  audit_record rec;
+  rec.id = st.env.ids->next(id_prefix::activity);
+  rec.actor_type = std::move(actor_type);
+  rec.actor_id = std::move(actor_id);
+  rec.action = std::move(action);
+  rec.at = after.updated_at;
+  rec.agent_id = after.id;
+  if (!reason.empty())
+    rec.reason = std::move(reason);
+  rec.before = json_text{json::serialize(agent_json(before))};
+  rec.after = json_text{json::serialize(agent_json(after))};
+  return rec;
+}
+
+struct idempotency_claim_view {
+  const std::string& key;
+  const std::string& fingerprint;
+  epoch_ms expires_at;
+};
+
+using on_committed = std::function<void(agent_state&)>;
+using on_failed = std::function<void(caf::error&)>;
+
+/// Persists `next` (with its audit record and the request's idempotency record), then adopts
+/// it, publishes it and calls `done`. `await`: nothing else of this agent runs until the write
+/// is settled, so changes never interleave and the state only changes once it is durable.
+void commit(self_ptr self, agent next, audit_record audit, idempotency_claim_view claim,
+            const std::string& stored, on_committed done, on_failed failed) {
+  auto& st = self->state;
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(next));
+  batch.rows.push_back(persistence::to_row(audit));
+  if (!claim.key.empty())
+    batch.rows.push_back(
+        persistence::idempotency_row(claim.key, claim.fingerprint, stored, claim.expires_at));
+  const auto previous = st.agent.status;
+  self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(batch))
+      .await(
+          [self, next, previous, done](persistence::write_ack) {
+            auto& s = self->state;
+            s.agent = next;
+            if (s.env.events)
+              caf::anon_send(s.env.events, agent_event{s.agent,
+                                                       previous != s.agent.status
+                                                           ? std::optional<agent_status>(previous)
+                                                           : std::nullopt,
+                                                       false});
+            done(s);
+          },
+          [failed](caf::error& err) { failed(err); });
+}
+
+/// A commit that answers a request with `reply`.
+void commit_and_reply(self_ptr self, agent next, audit_record audit, api_reply reply,
+                      idempotency_claim_view claim, caf::typed_response_promise<api_reply> rp,
+                      std::function<void(agent_state&)> also = {}) {
+  const auto stored = claim.key.empty() ? std::string{} : stored_reply(reply);
+  commit(
+      self, std::move(next), std::move(audit), claim, stored,
+      [rp, reply, also](agent_state& s) mutable {
+        if (also)
+          also(s);
+        rp.deliver(std::move(reply));
+      },
+      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+}
+
+caf::error invalid(const std::vector<field_problem>& problems) {
+  json::array details;
+  for (const auto& p : problems)
+    details.push_back(json::object{{"field", p.field}, {"message", p.message}});
+  return caf::error{static_cast<std::uint8_t>(errc::invalid_input), errc_category,
+                    caf::make_message(problems.front().message,
+                                      json::serialize(json::object{{"errors", details}}))};
+}
+
+caf::result<api_reply> on_patch(self_ptr self, agent_patch_command& cmd) {
+  auto& st = self->state;
+  const auto& p = cmd.patch;
+  agent next = st.agent;
+  std::vector<field_problem> problems;
+  if (p.name)
+    next.name = *p.name;
+  if (p.emoji)
+    next.emoji = *p.emoji;
+  if (p.role)
+    next.role = *p.role;
+  if (p.status)
+    next.status = *p.status;
+  if (p.allowed_task_types)
+    next.allowed_task_types = *p.allowed_task_types;
+  if (p.budgets) {
+    // Only the caps present change: `{"budgets":{"dailyCap":20}}` keeps the per-run cap.
+    if (p.budgets->daily_cap)
+      next.budgets.daily_cap = p.budgets->daily_cap;
+    if (p.budgets->per_run_cap)
+      next.budgets.per_run_cap = p.budgets->per_run_cap;
+    problems = validate_budgets(*p.budgets);
+  }
+  if (p.today_spend) {
+    if (p.today_spend->micros < 0)
+      problems.push_back({"todaySpend", "todaySpend cannot be negative"});
+    next.today_spend = *p.today_spend;
+  }
+  if (p.error_streak) {
+    if (*p.error_streak < 0)
+      problems.push_back({"errorStreak", "errorStreak cannot be negative"});
+    next.error_streak = *p.error_streak;
+    // A reset streak forgets the error that built it.
+    if (*p.error_streak == 0)
+      next.last_error.reset();
+  }
+  if (p.clear_last_error && *p.clear_last_error)
+    next.last_error.reset();
+  if (p.set_current_task && *p.set_current_task)
+    next.current_task_id = p.current_task_id;
+  if (p.can_spawn)
+    next.can_spawn = *p.can_spawn;
+  if (p.metadata)
+    next.metadata = *p.metadata;
+  if (!problems.empty())
+    return invalid(problems);
+  next.updated_at = st.env.clk->now_ms();
+  auto audit = audit_of(st, "operator", cmd.actor, "agent.update", st.agent, next, "");
+  api_reply reply{200, agent_body(next)};
+  auto rp = self->make_response_promise<api_reply>();
+  commit_and_reply(self, std::move(next), std::move(audit), reply,
+                   {cmd.idempotency_key, cmd.idempotency_fingerprint, cmd.idempotency_expires_at},
+                   rp);
+  return rp;
+}
+
+caf::result<api_reply> on_control(self_ptr self, agent_control_command& cmd) {
+  auto& st = self->state;
+  auto out = apply_control(st.agent, cmd.control, has_work_in_progress(st));
+  out.next.updated_at = st.env.clk->now_ms();
+  const auto control = std::string(to_string(cmd.control));
+  auto audit =
+      audit_of(st, "operator", cmd.actor, "agent." + control, st.agent, out.next, cmd.reason);
+  if (!out.changed)
+    audit.result = "unchanged";
+  api_reply reply{200, json::serialize(json::object{{"agent", agent_json(out.next)},
+                                                    {"control", control},
+                                                    {"changed", out.changed}})};
+  auto rp = self->make_response_promise<api_reply>();
+  const bool restart = out.restart_requested;
+  commit_and_reply(
+      self, std::move(out.next), std::move(audit), reply,
+      {cmd.idempotency_key, cmd.idempotency_fingerprint, cmd.idempotency_expires_at}, rp,
+      [restart](agent_state& s) { s.restart_requested = s.restart_requested || restart; });
+  return rp;
+}
+
+std::string heartbeat_body(agent_state& st, epoch_ms now) {
+  json::array tasks;
+  for (const auto& t : st.open_tasks)
+    tasks.push_back(json::object{{"id", t.id},
+                                 {"title", t.title},
+                                 {"status", to_string(t.status)},
+                                 {"priority", t.priority}});
+  json::object o{{"acknowledged", true},
+                 {"agentId", st.agent.id},
+                 {"status", to_string(st.agent.status)},
+                 {"mayStartWork", may_start_work(st.agent.status)},
+                 {"serverTime", now},
+                 {"pendingNotifications", json::array{}},
+                 {"assignedTasks", std::move(tasks)},
+                 {"pendingApprovals", json::array{}}};
+  if (st.restart_requested)
+    o["restartRequested"] = true;
+  return json::serialize(o);
+}
+
+caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
+  auto& st = self->state;
+  const auto now = st.env.clk->now_ms();
+  agent next = st.agent;
+  next.last_heartbeat = now;
+  if (cmd.current_task_id)
+    next.current_task_id = cmd.current_task_id->empty() ? std::nullopt : cmd.current_task_id;
+  st.reported_status = cmd.reported_status;
+  if (cmd.session_key)
+    st.session_key = cmd.session_key;
+  if (st.agent.status == agent_status::offline) {
+    // Coming back is a status change: durable before it is reported (SPEC §8).
+    next.status = agent_status::active;
+    next.updated_at = now;
+    auto audit = audit_of(st, "agent", st.agent.id, "agent.online", st.agent, next,
+                          "heartbeat after going offline");
+    auto rp = self->make_response_promise<api_reply>();
+    const std::string none;
+    commit(
+        self, next, std::move(audit), {none, none, 0}, none,
+        [rp, now](agent_state& s) mutable {
+          rp.deliver(api_reply{200, heartbeat_body(s, now)});
+          s.restart_requested = false;
+        },
+        [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+    return rp;
+  }
+  // Soft state: coalesced into a snapshot at least every soft interval (SPEC §8).
+  st.agent = next;
+  self->send(st.env.db, persistence::soft_write_atom::value, persistence::to_row(st.agent));
+  if (st.env.events)
+    caf::anon_send(st.env.events, agent_event{st.agent, std::nullopt, true});
+  api_reply reply{200, heartbeat_body(st, now)};
+  st.restart_requested = false;
+  return reply;
+}
+
+void on_assignments(self_ptr self, assignments& a) {
+  auto& st = self->state;
+  st.open_tasks = std::move(a.tasks);
+  auto settled = settle_drain(st.agent, has_work_in_progress(st));
+  if (!settled)
+    return;
+  settled->updated_at = st.env.clk->now_ms();
+  auto audit = audit_of(st, "system", "system", "agent.drained", st.agent, *settled,
+                        "drain finished: no task in progress");
+  const std::string none;
+  // Nobody waits for this change; a failed write leaves the agent drained, and the next
+  // assignment update tries again.
+  commit(
+      self, std::move(*settled), std::move(audit), {none, none, 0}, none, [](agent_state&) {},
+      [](caf::error&) {});
+}
+
+agent_actor::behavior_type agent_impl(self_ptr self, agent_environment env, agent state,
+                                      assignments open_tasks) {
+  self->state.env = std::move(env);
+  self->state.agent = std::move(state);
+  self->state.open_tasks = std::move(open_tasks.tasks);
+  return {
+      [self](get_atom) { return self->state.agent; },
+      [self](patch_atom, agent_patch_command& cmd) { return on_patch(self, cmd); },
+      [self](control_atom, agent_control_command& cmd) { return on_control(self, cmd); },
+      [self](heartbeat_atom, heartbeat_command& cmd) { return on_heartbeat(self, cmd); },
+      [self](assignments& a) { on_assignments(self, a); },
+  };
+}
+
+} // namespace
+
+agent_actor spawn_agent_actor(caf::actor_system& sys, agent_environment env, agent state,
+                              assignments open_tasks) {
+  return sys.spawn(agent_impl, std::move(env), std::move(state), std::move(open_tasks));
+}
+
+std::string agent_body(const agent& a) {
+  return json::serialize(json::object{{"agent", to_json(a)}});
+}
+
+} // namespace mc::actors

@@ -1,0 +1,48 @@
+// One actor per agent: it owns the agent's state (status, budgets, spend, heartbeat), applies the
+// controls and edits, persists every durable change before it replies, writes heartbeats as soft
+// state, and answers heartbeats with the agent's open tasks.
+#pragma once
+
+#include "actors/messages.hpp"
+#include "domain/clock.hpp"
+#include "domain/ids.hpp"
+#include "persistence/persistence_actor.hpp"
+
+#include <caf/group.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <chrono>
+
+namespace mc::actors {
+
+using agent_actor =
+    caf::typed_actor<caf::replies_to<get_atom>::with<agent>,
+                     /// Replies `{"agent":…}`; a bad edit is errc::invalid_input.
+                     caf::replies_to<patch_atom, agent_patch_command>::with<api_reply>,
+                     /// Replies `{"agent":…,"control":…,"changed":bool}`; an unknown control is
+                     /// invalid_input.
+                     caf::replies_to<control_atom, agent_control_command>::with<api_reply>,
+                     /// Replies `{"acknowledged":true,"status":…,"assignedTasks":[…],…}`.
+                     caf::replies_to<heartbeat_atom, heartbeat_command>::with<api_reply>,
+                     /// From the registry: the agent's open tasks changed.
+                     caf::reacts_to<assignments>>;
+
+/// What every agent actor shares.
+struct agent_environment {
+  persistence::persistence_actor db;
+  /// Where agent_events go (the registry and the supervisors subscribe).
+  caf::group events;
+  const clock* clk = nullptr;
+  id_generator* ids = nullptr;
+  std::chrono::milliseconds write_timeout{10000};
+};
+
+/// Spawns the actor of an agent that is already durable.
+agent_actor spawn_agent_actor(caf::actor_system& sys, agent_environment env, agent state,
+                              assignments open_tasks);
+
+/// `{"agent":…}` with the fields an API client sees.
+std::string agent_body(const agent& a);
+
+} // namespace mc::actors

@@ -1,0 +1,40 @@
+#include "actors/message_types.hpp"
+
+#include "actors/agent_registry.hpp"
+#include "actors/task_registry.hpp"
+
+namespace mc::actors {
+
+void add_message_types(caf::actor_system_config& cfg) {
+  // Persistence.
+  cfg.add_message_type<persistence::write_ack>("mc.write_ack");
+  cfg.add_message_type<persistence::persistence_status>("mc.persistence_status");
+  cfg.add_message_type<persistence::row>("mc.row");
+  cfg.add_message_type<std::vector<persistence::row>>("mc.rows");
+  cfg.add_message_type<persistence::write_batch>("mc.write_batch");
+  // Entities and replies.
+  cfg.add_message_type<mc::agent>("mc.agent");
+  cfg.add_message_type<mc::task>("mc.task");
+  cfg.add_message_type<api_reply>("mc.api_reply");
+  cfg.add_message_type<idempotency_stamp>("mc.idempotency_stamp");
+  // Tasks.
+  cfg.add_message_type<transition_command>("mc.transition_command");
+  cfg.add_message_type<task_patch>("mc.task_patch");
+  cfg.add_message_type<task_view>("mc.task_view");
+  cfg.add_message_type<task_event>("mc.task_event");
+  cfg.add_message_type<create_task_command>("mc.create_task_command");
+  cfg.add_message_type<task_query>("mc.task_query");
+  cfg.add_message_type<task_actor>("mc.task_actor");
+  // Agents.
+  cfg.add_message_type<register_agent_command>("mc.register_agent_command");
+  cfg.add_message_type<agent_patch_command>("mc.agent_patch_command");
+  cfg.add_message_type<agent_control_command>("mc.agent_control_command");
+  cfg.add_message_type<heartbeat_command>("mc.heartbeat_command");
+  cfg.add_message_type<assignments>("mc.assignments");
+  cfg.add_message_type<agent_query>("mc.agent_query");
+  cfg.add_message_type<agent_event>("mc.agent_event");
+  cfg.add_message_type<squad_command>("mc.squad_command");
+  cfg.add_message_type<agent_actor>("mc.agent_actor");
+}
+
+} // namespace mc::actors

@@ -1,0 +1,95 @@
+#include "app/runtime.hpp"
+
+#include "actors/agent_registry.hpp"
+#include "actors/task_registry.hpp"
+
+#include <caf/scoped_actor.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <iostream>
+
+namespace mc::app {
+namespace {
+
+namespace json = boost::json;
+
+/// Idempotency keys survive a restart (SPEC §1): the index starts from the durable records.
+void load_idempotency(persistence::store& db, http::idempotency_index& index, std::int64_t now) {
+  std::vector<http::idempotency_record> records;
+  db.transact(
+      [&](persistence::store_txn& txn) {
+        txn.scan(persistence::table_id::idempotency, {}, [&](const persistence::row& r) {
+          auto stored = json::parse(r.at("response").s);
+          records.push_back({r.at("key").s, r.at("fingerprint").s,
+                             static_cast<int>(stored.at("status").as_int64()),
+                             json::serialize(stored.at("body")), r.at("expires_at").i});
+          return true;
+        });
+      },
+      true);
+  index.load(records, now);
+}
+
+} // namespace
+
+runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db, const clock& clk,
+                 id_generator& ids, persistence::recovered_state recovered, runtime_options opts)
+    : sys_(sys) {
+  ctx_ = std::make_shared<http::api_context>(std::move(opts.rate_limits));
+  ctx_->sys = &sys;
+  ctx_->clk = &clk;
+  ctx_->auth = opts.auth;
+  ctx_->operators = std::move(opts.operators);
+  ctx_->db =
+      persistence::spawn_persistence(sys, db, clk, opts.persistence, opts.detached_persistence);
+  load_idempotency(*db, ctx_->idempotency, clk.now_ms());
+
+  auto events = sys.groups().anonymous();
+  std::unordered_map<std::string, bool> can_spawn;
+  for (const auto& a : recovered.agents)
+    can_spawn[a.id] = a.can_spawn;
+  for (auto& [agent_id, hash] : recovered.agent_token_hashes)
+    ctx_->agent_tokens.put({agent_id, hash, can_spawn[agent_id]});
+
+  actors::agent_environment agent_env;
+  agent_env.db = ctx_->db;
+  agent_env.events = events;
+  agent_env.clk = &clk;
+  agent_env.ids = &ids;
+  ctx_->agents =
+      actors::spawn_agent_registry(sys, agent_env, std::move(recovered.agents), recovered.tasks);
+
+  actors::task_environment task_env;
+  task_env.db = ctx_->db;
+  task_env.events = events;
+  task_env.clk = &clk;
+  task_env.ids = &ids;
+  ctx_->tasks = actors::spawn_task_registry(sys, task_env, std::move(recovered.tasks));
+}
+
+runtime::~runtime() {
+  shutdown();
+}
+
+void runtime::add_routes(http::router& r) const {
+  http::add_api_routes(r, ctx_);
+}
+
+void runtime::shutdown() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  caf::scoped_actor self{sys_};
+  self->request(ctx_->db, std::chrono::seconds(30), persistence::sync_atom::value)
+      .receive([](persistence::write_ack) {},
+               [](caf::error& e) {
+                 std::cerr << "shutdown: final flush failed: " << to_string(e) << "\n";
+               });
+  self->send_exit(ctx_->tasks, caf::exit_reason::user_shutdown);
+  self->send_exit(ctx_->agents, caf::exit_reason::user_shutdown);
+  self->send_exit(ctx_->db, caf::exit_reason::user_shutdown);
+}
+
+} // namespace mc::app

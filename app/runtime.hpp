@@ -1,0 +1,47 @@
+// The running system wired together: the persistence actor, the event group, the task and agent
+// registries and the API context, built from a store and what boot recovery read back. `serve`
+// and the end-to-end tests build it the same way.
+#pragma once
+
+#include "http/routes/api_routes.hpp"
+#include "persistence/recovery.hpp"
+#include "persistence/store.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <memory>
+
+namespace mc::app {
+
+struct runtime_options {
+  http::auth_settings auth;
+  http::operator_tokens operators;
+  persistence::persistence_config persistence;
+  http::rate_limiter::options rate_limits;
+  /// Run the persistence actor on its own thread (its store calls block); tests under the
+  /// test coordinator pass false.
+  bool detached_persistence = true;
+};
+
+class runtime {
+ public:
+  runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db, const clock& clk,
+          id_generator& ids, persistence::recovered_state recovered, runtime_options opts);
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+  ~runtime();
+
+  const http::context_ptr& api() const noexcept { return ctx_; }
+  /// Registers every API route on `r`.
+  void add_routes(http::router& r) const;
+  /// Flushes every acknowledged and soft write and stops the actors; the server must be stopped
+  /// first. Safe to call twice.
+  void shutdown();
+
+ private:
+  caf::actor_system& sys_;
+  http::context_ptr ctx_;
+  bool stopped_ = false;
+};
+
+} // namespace mc::app

@@ -1,0 +1,115 @@
+// What every route handler shares: the context the routes are wired to, the guard that
+// authenticates, authorizes and rate-limits a request before its handler runs, and the small
+// parsing and idempotency helpers. No domain rule lives here.
+#pragma once
+
+#include "actors/messages.hpp"
+#include "http/policy/access.hpp"
+#include "http/policy/agent_token_index.hpp"
+#include "http/policy/idempotency.hpp"
+#include "http/policy/rate_limit.hpp"
+#include "http/policy/tokens.hpp"
+#include "http/router.hpp"
+#include "http/routes/actor_bridge.hpp"
+#include "persistence/persistence_actor.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mc::http {
+
+struct api_context {
+  api_context() = default;
+  explicit api_context(rate_limiter::options limits_options) : limits(std::move(limits_options)) {}
+
+  caf::actor_system* sys = nullptr;
+  persistence::persistence_actor db;
+  caf::actor tasks;
+  caf::actor agents;
+  const clock* clk = nullptr;
+  auth_settings auth;
+  operator_tokens operators;
+  agent_token_index agent_tokens;
+  idempotency_index idempotency;
+  rate_limiter limits;
+};
+
+using context_ptr = std::shared_ptr<api_context>;
+
+/// A handler behind the guard: it runs only for a caller the route table admits, within its
+/// rate limit, and learns who that caller is.
+using guarded_handler =
+    std::function<void(const request&, const path_params&, const caller&, responder)>;
+
+/// Registers `pattern` behind the guard. The route must be in the access table (http/policy);
+/// a route without a rule is a programming error and throws at start-up, never at request time.
+void add_guarded(router& r, context_ptr ctx, method m, std::string_view pattern, guarded_handler h);
+
+/// For handlers whose body names who acts (a transition's `actor`, a message's `author`): an
+/// agent may only act as itself (403 otherwise).
+void require_acting_as(const caller& who, std::string_view acting);
+
+response from_reply(const actors::api_reply& r);
+
+std::vector<std::string> split_commas(std::string_view s);
+
+/// A query or body enum value, or a 400 naming the field.
+template <class E>
+E enum_param(std::string_view field, std::string_view text) {
+  if (auto v = parse_enum<E>(text))
+    return *v;
+  throw http_error(errc::invalid_input,
+                   "unknown " + std::string(field) + " '" + std::string(text) + "'");
+}
+
+/// A whole-number query parameter, or a 400 naming it.
+std::int32_t int_param(std::string_view field, std::string_view text);
+
+/// `order=asc|desc` (default desc), or a 400.
+bool descending_param(const request& req);
+
+/// The idempotency record a command carries to its actor.
+struct idempotency_claim {
+  std::string key; // empty: the request carried none
+  std::string fingerprint;
+  epoch_ms expires_at = 0;
+};
+
+/// Idempotent replay (SPEC §1): answers a replay or a conflict itself and returns nothing;
+/// otherwise the claim (possibly keyless) the actor records with its change.
+std::optional<idempotency_claim> reserve_key(api_context& ctx, const request& req,
+                                             const caller& who, const boost::json::value& body,
+                                             responder& res);
+
+/// A responder that settles the reservation with the actor's answer, then answers the client.
+responder settle(context_ptr ctx, const idempotency_claim& claim, responder res);
+
+/// Asks `to` and answers with the api_reply it sends back (status and body as they are).
+template <class Handle, class... Ts>
+void ask_for_reply(const context_ptr& ctx, Handle to, responder res, Ts... msg) {
+  ask_actor<actors::api_reply>(
+      *ctx->sys, std::move(to), std::move(res), [](actors::api_reply& r) { return from_reply(r); },
+      std::move(msg)...);
+}
+
+/// Asks a registry for the actor of `id` (404 when it has none), then hands it to `next`,
+/// which answers through the responder it is given.
+template <class Handle>
+void with_actor(const context_ptr& ctx, const caf::actor& registry, std::string id, responder res,
+                std::function<void(Handle, responder)> next) {
+  auto shared = std::make_shared<responder>(std::move(res));
+  ctx->sys->spawn([=](caf::event_based_actor* self) {
+    self->request(registry, actor_timeout, actors::get_atom::value, id)
+        .then([=](Handle& h) { next(h, std::move(*shared)); },
+              [=](caf::error& e) { (*shared)(error_from_actor(e, shared->request_id())); });
+  });
+}
+
+} // namespace mc::http
