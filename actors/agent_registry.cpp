@@ -190,15 +190,24 @@ api_reply detail(const registry_state& st, const agent& a) {
         ++in_progress;
     }
   }
-  const auto& task_id = a.current_task_id;
-  if (task_id) {
-    auto t = st.tasks.find(*task_id);
+  // The task the agent reports working on, or else its task in progress.
+  const assigned_task* shown = nullptr;
+  if (a.current_task_id) {
+    auto t = st.tasks.find(*a.current_task_id);
     if (t != st.tasks.end())
-      current = json::object{{"id", t->second.item.id},
-                             {"title", t->second.item.title},
-                             {"status", to_string(t->second.item.status)},
-                             {"priority", t->second.item.priority}};
+      shown = &t->second.item;
   }
+  if (!shown && it != st.by_agent.end())
+    for (const auto& [id, t] : it->second.open)
+      if (t.status == task_status::in_progress) {
+        shown = &t;
+        break;
+      }
+  if (shown)
+    current = json::object{{"id", shown->id},
+                           {"title", shown->title},
+                           {"status", to_string(shown->status)},
+                           {"priority", shown->priority}};
   stats["tasksDone"] = done;
   stats["tasksInProgress"] = in_progress;
   stats["tasksOpen"] = open;

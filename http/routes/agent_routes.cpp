@@ -56,21 +56,23 @@ void register_agent(context_ptr ctx, const request& req, const caller& who, resp
   cmd.idempotency_key = claim->key;
   cmd.idempotency_fingerprint = claim->fingerprint;
   cmd.idempotency_expires_at = claim->expires_at;
-  const bool can_spawn = cmd.draft.can_spawn;
-  const auto agent_id = cmd.draft.id;
-  ask_actor<api_reply>(
-      *ctx->sys, ctx->agents, settle(ctx, *claim, std::move(res)),
-      [ctx, token = token.value(), can_spawn, agent_id](api_reply& r) {
-        if (r.status != 201)
-          return from_reply(r);
-        ctx->agent_tokens.put({agent_id, token.hash, can_spawn});
-        // The token is shown here once; a replay of this request answers without it.
-        auto out = json::parse(r.body).as_object();
-        out["token"] = token.token;
-        out["tokenNotice"] = "store this token now: it is shown once and kept only as a hash";
-        return json_response(std::move(out), 201);
-      },
-      actors::create_atom::value, cmd);
+  // The token joins the answer after the reservation is settled, so neither the replay index
+  // nor the stored reply ever holds it: a replay answers without it.
+  const auto id = res.request_id();
+  auto client = std::make_shared<responder>(std::move(res));
+  responder show_token(id, [ctx, client, token = token.value(), spawn = cmd.draft.can_spawn,
+                            agent_id = cmd.draft.id](response out) {
+    if (out.status == 201) {
+      ctx->agent_tokens.put({agent_id, token.hash, spawn});
+      auto shown = json::parse(out.body).as_object();
+      shown["token"] = token.token;
+      shown["tokenNotice"] = "store this token now: it is shown once and kept only as a hash";
+      out.body = json::serialize(shown);
+    }
+    (*client)(std::move(out));
+  });
+  ask_for_reply(ctx, ctx->agents, settle(ctx, *claim, std::move(show_token)),
+                actors::create_atom::value, cmd);
 }
 
 actors::agent_query agent_query_of(const request& req) {

@@ -1,8 +1,6 @@
 // The API routes that exist so far, through a real server on an ephemeral loopback port, the
 // actors and a real SQLite store: success and error paths, and idempotent replay.
-#include "app/runtime.hpp"
-#include "http/server.hpp"
-#include "tests/http/test_client.hpp"
+#include "tests/http/api_fixture.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,67 +18,11 @@
 namespace mc::http {
 namespace {
 
-namespace fs = std::filesystem;
 namespace json = boost::json;
 using test::client;
 using test::bhttp::verb;
 
-caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
-  cfg.set("scheduler.max-threads", 2);
-  cfg.set("logger.console", caf::atom("none"));
-  return cfg;
-}
-
-class ApiRoutes : public ::testing::Test {
- protected:
-  ApiRoutes() : sys(quiet(cfg)) {
-    dir = fs::temp_directory_path() /
-          ("mc-api-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir);
-    db = persistence::open_store({"", dir.string()});
-    db->migrate();
-    rt = std::make_unique<app::runtime>(sys, db, clk, ids, persistence::recover(*db),
-                                        app::runtime_options{});
-    ctx = rt->api();
-    router routes;
-    rt->add_routes(routes);
-    server_options so;
-    so.listen = "127.0.0.1:0";
-    so.log = access_log::disabled();
-    srv = std::make_unique<server>(std::move(routes), so);
-    srv->start();
-  }
-
-  ~ApiRoutes() override {
-    srv->stop();
-    rt->shutdown();
-    sys.await_all_actors_done();
-    fs::remove_all(dir);
-  }
-
-  test::string_response call(verb v, std::string target, std::string body = {},
-                             std::vector<std::pair<std::string, std::string>> headers = {}) {
-    client c(srv->port());
-    return c.request(v, target, std::move(body), std::move(headers));
-  }
-
-  std::string create_task(std::string body) {
-    auto r = call(verb::post, "/api/tasks", std::move(body));
-    EXPECT_EQ(r.result_int(), 201u) << r.body();
-    return std::string(json::parse(r.body()).at("task").at("id").as_string());
-  }
-
-  static inline int counter = 0;
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  system_clock clk;
-  id_generator ids{clk};
-  fs::path dir;
-  std::shared_ptr<persistence::store> db;
-  std::unique_ptr<app::runtime> rt;
-  std::shared_ptr<api_context> ctx;
-  std::unique_ptr<server> srv;
-};
+class ApiRoutes : public test::api_fixture {};
 
 TEST_F(ApiRoutes, HealthReportsEveryService) {
   auto r = call(verb::get, "/health");
