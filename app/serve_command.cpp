@@ -6,6 +6,7 @@
 #include "app/demo_seed.hpp"
 #include "app/runtime.hpp"
 #include "app/settings.hpp"
+#include "http/routes/metrics_routes.hpp"
 #include "http/server.hpp"
 #include "mc/version.hpp"
 #include "persistence/recovery.hpp"
@@ -75,11 +76,14 @@ int run_serve(const args& a) {
 
   http::router routes;
   rt.add_routes(routes);
+  auto metrics = std::make_shared<http::api_metrics>();
+  http::add_metrics_routes(routes, rt.api(), metrics);
   http::server_options so;
   so.listen = s.listen;
   so.threads = 1;
   so.log = http::access_log::to_stdout(
       http::parse_log_format(s.log_format).value_or(http::log_format::text));
+  so.on_access = [metrics](const http::access_record& r) { metrics->observe(r); };
   http::server server{std::move(routes), so};
   server.start();
   std::cout << "serve: listening on http://" << server.address().to_string() << std::endl;
