@@ -4,12 +4,17 @@
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
+#include <boost/describe/enumerators.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <algorithm>
+#include <array>
+#include <optional>
+#include <set>
 #include <unordered_map>
 
 namespace mc::actors {
@@ -17,11 +22,29 @@ namespace {
 
 namespace json = boost::json;
 
+/// (createdAt, id): the default list order, ties broken by id in the same direction.
+using order_key = std::pair<std::int64_t, std::string>;
+static_assert(boost::mp11::mp_size<boost::describe::describe_enumerators<task_status>>::value == 8,
+              "one status index per task status");
+
 struct registry_state {
   static inline const char* name = "task_registry";
   task_environment env;
   std::unordered_map<std::string, task_actor> actors;
   std::unordered_map<std::string, task> index;
+  /// Per status, the tasks in creation order: a list filtered by status and sorted by creation
+  /// (the dashboard's and the runbook's lists) reads only the page it returns, not every task.
+  std::array<std::set<order_key>, 8> by_status;
+
+  void put(task t) {
+    auto it = index.find(t.id);
+    if (it != index.end())
+      by_status[static_cast<std::size_t>(it->second.status)].erase(
+          {it->second.created_at, it->second.id});
+    by_status[static_cast<std::size_t>(t.status)].insert({t.created_at, t.id});
+    auto id = t.id;
+    index.insert_or_assign(std::move(id), std::move(t));
+  }
 };
 
 using self_ptr = caf::stateful_actor<registry_state>*;
@@ -73,7 +96,7 @@ caf::error invalid(const std::vector<field_problem>& problems) {
 void adopt(self_ptr self, task_view view, bool history_loaded) {
   auto& st = self->state;
   const auto id = view.task.id;
-  st.index[id] = view.task;
+  st.put(view.task);
   auto actor = spawn_task_actor(self->system(), st.env, std::move(view), history_loaded);
   // Linked: when the registry stops (shutdown), its task actors stop with it.
   self->link_to(actor);
@@ -125,6 +148,43 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
   return rp;
 }
 
+/// Lists that filter only by status (or not at all) and sort by creation: merged from the
+/// status indexes, touching offset + limit tasks per status. Other lists return nothing here.
+std::optional<std::string> list_by_status(const registry_state& st, const task_query& q) {
+  if (q.sort_by != "createdAt" || q.type || q.assignee_id || q.priority || !q.search.empty())
+    return std::nullopt;
+  std::vector<task_status> statuses = q.statuses;
+  if (statuses.empty())
+    for (std::size_t i = 0; i < st.by_status.size(); ++i)
+      statuses.push_back(static_cast<task_status>(i));
+  std::sort(statuses.begin(), statuses.end());
+  statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
+  const auto limit = static_cast<std::size_t>(std::clamp(q.limit, 1, 200));
+  const auto offset = static_cast<std::size_t>(std::max(q.offset, 0));
+  const auto need = offset + limit;
+  std::size_t total = 0;
+  std::vector<const order_key*> head;
+  for (auto s : statuses) {
+    const auto& set = st.by_status[static_cast<std::size_t>(s)];
+    total += set.size();
+    std::size_t taken = 0;
+    if (q.descending)
+      for (auto it = set.rbegin(); it != set.rend() && taken < need; ++it, ++taken)
+        head.push_back(&*it);
+    else
+      for (auto it = set.begin(); it != set.end() && taken < need; ++it, ++taken)
+        head.push_back(&*it);
+  }
+  std::sort(head.begin(), head.end(), [&](const order_key* a, const order_key* b) {
+    return q.descending ? *a > *b : *a < *b;
+  });
+  json::array page;
+  for (std::size_t i = offset; i < std::min(need, head.size()); ++i)
+    page.push_back(to_json(st.index.at(head[i]->second)));
+  return json::serialize(
+      json::object{{"tasks", std::move(page)}, {"total", total}, {"hasMore", need < total}});
+}
+
 caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<task> recovered) {
   self->state.env = std::move(env);
   if (self->state.env.events)
@@ -140,13 +200,15 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
         return it->second;
       },
       [self](list_atom, const task_query& q) {
+        if (auto fast = list_by_status(self->state, q))
+          return api_reply{200, std::move(*fast)};
         std::vector<const task*> all;
         all.reserve(self->state.index.size());
         for (const auto& [id, t] : self->state.index)
           all.push_back(&t);
         return api_reply{200, list_tasks(all, q)};
       },
-      [self](task_event& e) { self->state.index[e.task.id] = std::move(e.task); },
+      [self](task_event& e) { self->state.put(std::move(e.task)); },
       // The event group also carries the agents' events; the task index has no use for them.
       [](const agent_event&) {},
   };
@@ -171,7 +233,7 @@ std::string list_tasks(const std::vector<const task*>& all, const task_query& q)
     const auto ka = sort_key(*a, q.sort_by), kb = sort_key(*b, q.sort_by);
     if (ka != kb)
       return q.descending ? ka > kb : ka < kb;
-    return a->id < b->id;
+    return q.descending ? a->id > b->id : a->id < b->id;
   };
   // Only the requested page needs to be in order.
   std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),

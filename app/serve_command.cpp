@@ -69,6 +69,8 @@ int run_serve(const args& a) {
   opts.operators = std::move(operators.value());
   opts.auth.listener_loopback_only = address.is_loopback();
   opts.auth.require_auth = s.require_auth.value_or(!address.is_loopback());
+  if (!s.rate_limits)
+    opts.rate_limits.limits = http::rate_limits{0, 0, 0, 0, 0, 0}; // 0: unlimited
   const bool empty = state.tasks.empty() && state.agents.empty();
   runtime rt{sys, db, clk, ids, std::move(state), std::move(opts)};
   if (cmd.vars.count("seed-demo") && empty)

@@ -32,7 +32,9 @@ po::options_description shared_options(setting_group groups) {
         "node-listen", po::value<std::string>(),
         "MC_NODE_LISTEN: CAF port for agent hosts [127.0.0.1:4242]")(
         "log-format", po::value<std::string>(), "MC_LOG_FORMAT: text or json [text]")(
-        "threads", po::value<unsigned>(), "MC_THREADS: worker threads [number of cores]");
+        "threads", po::value<unsigned>(), "MC_THREADS: worker threads [number of cores]")(
+        "rate-limits", po::value<bool>(),
+        "MC_RATE_LIMITS: per-token rate limits of SPEC §6, true/false [true]");
   return d;
 }
 
@@ -81,6 +83,8 @@ parsed_command parse_command(const std::vector<std::string>& args, setting_group
   text("log-format", s.log_format);
   if (out.vars.count("require-auth"))
     s.require_auth = out.vars["require-auth"].as<bool>();
+  if (out.vars.count("rate-limits"))
+    s.rate_limits = out.vars["rate-limits"].as<bool>();
   s.threads = out.vars.count("threads") ? out.vars["threads"].as<unsigned>()
                                         : std::max(1u, std::thread::hardware_concurrency());
   out.help = out.vars.count("help") > 0;

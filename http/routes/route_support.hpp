@@ -3,7 +3,9 @@
 // parsing and idempotency helpers. No domain rule lives here.
 #pragma once
 
+#include "actors/agent_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/task_actor.hpp"
 #include "http/policy/access.hpp"
 #include "http/policy/agent_token_index.hpp"
 #include "http/policy/idempotency.hpp"
@@ -18,12 +20,51 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <array>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <shared_mutex>
 #include <string>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace mc::http {
+
+/// Actor handles the HTTP threads have already looked up, so a request for a known task or agent
+/// goes straight to its actor instead of through its registry first (one hop less per request;
+/// the actors live as long as the runtime, so a handle never goes stale).
+template <class Handle>
+class handle_cache {
+ public:
+  std::optional<Handle> find(const std::string& id) const {
+    const auto& s = shard(id);
+    std::shared_lock lock(s.mutex);
+    auto it = s.handles.find(id);
+    if (it == s.handles.end())
+      return std::nullopt;
+    return it->second;
+  }
+  void put(const std::string& id, Handle h) {
+    auto& s = shard(id);
+    std::unique_lock lock(s.mutex);
+    s.handles.insert_or_assign(id, std::move(h));
+  }
+
+ private:
+  struct part {
+    mutable std::shared_mutex mutex;
+    std::unordered_map<std::string, Handle> handles;
+  };
+  part& shard(const std::string& id) {
+    return parts_[std::hash<std::string>{}(id) % parts_.size()];
+  }
+  const part& shard(const std::string& id) const {
+    return parts_[std::hash<std::string>{}(id) % parts_.size()];
+  }
+  std::array<part, 16> parts_;
+};
 
 struct api_context {
   api_context() = default;
@@ -39,6 +80,16 @@ struct api_context {
   agent_token_index agent_tokens;
   idempotency_index idempotency;
   rate_limiter limits;
+  handle_cache<actors::task_actor> task_handles;
+  handle_cache<actors::agent_actor> agent_handles;
+
+  template <class Handle>
+  handle_cache<Handle>& handles() {
+    if constexpr (std::is_same_v<Handle, actors::task_actor>)
+      return task_handles;
+    else
+      return agent_handles;
+  }
 };
 
 using context_ptr = std::shared_ptr<api_context>;
@@ -104,11 +155,19 @@ void ask_for_reply(const context_ptr& ctx, Handle to, responder res, Ts... msg) 
 template <class Handle>
 void with_actor(const context_ptr& ctx, const caf::actor& registry, std::string id, responder res,
                 std::function<void(Handle, responder)> next) {
+  if (auto known = ctx->template handles<Handle>().find(id)) {
+    next(std::move(*known), std::move(res));
+    return;
+  }
   auto shared = std::make_shared<responder>(std::move(res));
   ctx->sys->spawn([=](caf::event_based_actor* self) {
     self->request(registry, actor_timeout, actors::get_atom::value, id)
-        .then([=](Handle& h) { next(h, std::move(*shared)); },
-              [=](caf::error& e) { (*shared)(error_from_actor(e, shared->request_id())); });
+        .then(
+            [=](Handle& h) {
+              ctx->template handles<Handle>().put(id, h);
+              next(h, std::move(*shared));
+            },
+            [=](caf::error& e) { (*shared)(error_from_actor(e, shared->request_id())); });
   });
 }
 
