@@ -20,6 +20,8 @@ void add_message_types(caf::actor_system_config& cfg) {
   // Tasks.
   cfg.add_message_type<transition_command>("mc.transition_command");
   cfg.add_message_type<task_patch>("mc.task_patch");
+  cfg.add_message_type<task_patch_command>("mc.task_patch_command");
+  cfg.add_message_type<post_message_command>("mc.post_message_command");
   cfg.add_message_type<task_view>("mc.task_view");
   cfg.add_message_type<task_event>("mc.task_event");
   cfg.add_message_type<create_task_command>("mc.create_task_command");

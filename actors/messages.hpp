@@ -7,6 +7,7 @@
 #include "domain/agent_rules.hpp"
 #include "domain/entities.hpp"
 #include "domain/task_state_machine.hpp"
+#include "domain/task_validation.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
@@ -56,15 +57,29 @@ struct transition_command {
   epoch_ms idempotency_expires_at = 0;
 };
 
-/// Non-state fields of a task (SPEC §6 PATCH): only the fields present change.
-struct task_patch {
-  std::optional<std::string> title;
-  std::optional<std::string> description;
-  std::optional<std::int32_t> priority;
-  std::optional<std::vector<std::string>> assignee_ids;
-  std::optional<std::vector<std::string>> labels;
-  std::optional<std::string> reviewer_id;
-  std::optional<epoch_ms> due_at;
+/// `PATCH /api/tasks/{id}`: the fields to change (mc::task_patch, a domain type so its rule is
+/// checked there), who changes them, and the idempotency record.
+struct task_patch_command {
+  task_patch patch;
+  std::string actor;
+  std::string idempotency_key;
+  std::string idempotency_fingerprint;
+  epoch_ms idempotency_expires_at = 0;
+};
+
+/// `POST /api/tasks/{id}/messages`: the message as the route read it (author, type, content,
+/// explicit mentions, artifacts, replyToId); the actor adds id, time and `@name` mentions.
+struct post_message_command {
+  message draft;
+  /// The supervisors post `loop_summary` messages as the system; API callers never do.
+  bool by_system = false;
+  /// Who really posts, for the audit record (`agent` or `operator`, and the id or name): an
+  /// operator may write as a named person or agent.
+  std::string actor_type;
+  std::string actor;
+  std::string idempotency_key;
+  std::string idempotency_fingerprint;
+  epoch_ms idempotency_expires_at = 0;
 };
 
 /// A task actor's whole state, for `GET /api/tasks/{id}`.
@@ -211,8 +226,12 @@ struct squad_command {
 BOOST_DESCRIBE_STRUCT(transition_command, (),
                       (request, actor_status, idempotency_key, idempotency_fingerprint,
                        idempotency_expires_at))
-BOOST_DESCRIBE_STRUCT(task_patch, (),
-                      (title, description, priority, assignee_ids, labels, reviewer_id, due_at))
+BOOST_DESCRIBE_STRUCT(task_patch_command, (),
+                      (patch, actor, idempotency_key, idempotency_fingerprint,
+                       idempotency_expires_at))
+BOOST_DESCRIBE_STRUCT(post_message_command, (),
+                      (draft, by_system, actor_type, actor, idempotency_key,
+                       idempotency_fingerprint, idempotency_expires_at))
 BOOST_DESCRIBE_STRUCT(task_view, (), (task, transitions, messages))
 BOOST_DESCRIBE_STRUCT(task_event, (), (task, moved, posted))
 BOOST_DESCRIBE_STRUCT(create_task_command, (),

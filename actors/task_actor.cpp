@@ -1,5 +1,6 @@
 #include "actors/task_actor.hpp"
 
+#include "domain/mentions.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -8,6 +9,8 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
+
+#include <functional>
 
 namespace mc::actors {
 namespace {
@@ -103,21 +106,25 @@ void on_transition(self_ptr self, transition_command& cmd,
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
-/// Reads the task's journal from the store, then answers. `await`: nothing else of this task
-/// runs meanwhile, so the history cannot miss a move made in between.
-void load_history_then_answer(self_ptr self, caf::typed_response_promise<task_view> rp) {
+/// Reads the task's journal from the store once, then runs `next`. `await`: nothing else of this
+/// task runs meanwhile, so the history cannot miss a move made in between.
+void with_history(self_ptr self, std::function<void()> next,
+                  std::function<void(caf::error&)> fail) {
+  if (self->state.history_loaded) {
+    next();
+    return;
+  }
   auto& env = self->state.env;
   const auto id = self->state.view.task.id;
-  auto fail = [rp](caf::error& e) mutable { rp.deliver(std::move(e)); };
   self->request(env.db, env.write_timeout, persistence::read_atom::value,
                 persistence::table_id::transitions, std::string("task_id"), id)
       .await(
-          [self, rp, id, fail](std::vector<persistence::row>& transitions) mutable {
+          [self, id, next, fail](std::vector<persistence::row>& transitions) {
             const auto& e = self->state.env;
             self->request(e.db, e.write_timeout, persistence::read_atom::value,
                           persistence::table_id::messages, std::string("task_id"), id)
                 .await(
-                    [self, rp, transitions](std::vector<persistence::row>& messages) mutable {
+                    [self, transitions, next](std::vector<persistence::row>& messages) {
                       auto& s = self->state;
                       s.view.transitions.clear();
                       for (const auto& r : transitions)
@@ -126,11 +133,124 @@ void load_history_then_answer(self_ptr self, caf::typed_response_promise<task_vi
                       for (const auto& r : messages)
                         s.view.messages.push_back(persistence::from_row<message>(r));
                       s.history_loaded = true;
-                      rp.deliver(s.view);
+                      next();
                     },
                     fail);
           },
           fail);
+}
+
+/// The fields a patch changed, before and after, for the audit record (no secrets in a task).
+std::pair<json_text, json_text> changed_fields(const task& before, const task& after) {
+  auto b = to_json(before).as_object(), a = to_json(after).as_object();
+  json::object was, now;
+  for (const auto& kv : a) {
+    if (kv.key() == "updatedAt")
+      continue;
+    const auto* old = b.if_contains(kv.key());
+    if (old == nullptr || *old != kv.value()) {
+      was[kv.key()] = old ? *old : json::value(nullptr);
+      now[kv.key()] = kv.value();
+    }
+  }
+  return {json_text{json::serialize(was)}, json_text{json::serialize(now)}};
+}
+
+void on_patch(self_ptr self, task_patch_command& cmd, caf::typed_response_promise<api_reply> rp) {
+  auto& st = self->state;
+  const auto& env = st.env;
+  const auto now = env.clk->now_ms();
+  auto result = apply_task_patch(st.view.task, cmd.patch, now);
+  if (auto* refused = std::get_if<edit_refusal>(&result)) {
+    rp.deliver(edit_error(*refused));
+    return;
+  }
+  auto next = std::move(std::get<task>(result));
+  audit_record a;
+  a.id = env.ids->next(id_prefix::activity);
+  a.actor_type = "operator";
+  a.actor_id = cmd.actor;
+  a.action = cmd.patch.assignee_ids && *cmd.patch.assignee_ids != st.view.task.assignee_ids
+                 ? "task.reassign"
+                 : "task.update";
+  a.at = now;
+  a.task_id = next.id;
+  auto [before, after] = changed_fields(st.view.task, next);
+  a.before = std::move(before);
+  a.after = std::move(after);
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(next));
+  batch.rows.push_back(persistence::to_row(a));
+  api_reply reply{200, json::serialize(json::object{{"task", to_json(next)}})};
+  if (!cmd.idempotency_key.empty())
+    batch.rows.push_back(
+        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
+                                     stored_reply(reply), cmd.idempotency_expires_at));
+  // `await`, as for a move: the next edit sees this one, and the state changes once durable.
+  self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
+      .await(
+          [self, rp, next, reply](persistence::write_ack) mutable {
+            auto& s = self->state;
+            s.view.task = next;
+            // The agent registry moves the task between the old and new assignees' open lists
+            // from this event; the task registry refreshes its index.
+            if (s.env.events)
+              caf::anon_send(s.env.events, task_event{s.view.task, std::nullopt, std::nullopt});
+            rp.deliver(std::move(reply));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+void post_now(self_ptr self, post_message_command& cmd, caf::typed_response_promise<api_reply> rp) {
+  auto& st = self->state;
+  const auto& env = st.env;
+  auto m = std::move(cmd.draft);
+  m.task_id = st.view.task.id;
+  if (auto refused = validate_new_message(st.view.task, st.view.messages, m,
+                                          cmd.by_system ? poster::system : poster::caller)) {
+    rp.deliver(edit_error(*refused));
+    return;
+  }
+  const auto now = env.clk->now_ms();
+  m.id = env.ids->next(id_prefix::message);
+  m.created_at = now;
+  m.mentions = merge_mentions(m.mentions, m.content);
+  audit_record a;
+  a.id = env.ids->next(id_prefix::activity);
+  a.actor_type = cmd.by_system ? "system" : cmd.actor_type;
+  a.actor_id = cmd.by_system ? "system" : cmd.actor;
+  a.action = "task.message";
+  a.at = now;
+  a.task_id = m.task_id;
+  // The content may be long; the audit keeps what identifies the message, not its text.
+  a.after = json_text{json::serialize(
+      json::object{{"messageId", m.id}, {"type", to_string(m.type)}, {"author", m.author}})};
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(m));
+  batch.rows.push_back(persistence::to_row(a));
+  api_reply reply{201, json::serialize(json::object{{"message", to_json(m)}})};
+  if (!cmd.idempotency_key.empty())
+    batch.rows.push_back(
+        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
+                                     stored_reply(reply), cmd.idempotency_expires_at));
+  self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
+      .await(
+          [self, rp, m, reply](persistence::write_ack) mutable {
+            auto& s = self->state;
+            s.view.messages.push_back(m);
+            // The notification dispatcher (mentions) and the loop detector react to `posted`.
+            if (s.env.events)
+              caf::anon_send(s.env.events, task_event{s.view.task, std::nullopt, m});
+            rp.deliver(std::move(reply));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+/// A reply may name any earlier message of the thread, so the thread must be loaded first.
+void on_post(self_ptr self, post_message_command& cmd, caf::typed_response_promise<api_reply> rp) {
+  with_history(
+      self, [self, cmd, rp]() mutable { post_now(self, cmd, rp); },
+      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
 task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_view state,
@@ -141,15 +261,24 @@ task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_vi
   return {
       [self](get_atom) -> caf::typed_response_promise<task_view> {
         auto rp = self->make_response_promise<task_view>();
-        if (self->state.history_loaded)
-          rp.deliver(self->state.view);
-        else
-          load_history_then_answer(self, rp);
+        with_history(
+            self, [self, rp]() mutable { rp.deliver(self->state.view); },
+            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
         return rp;
       },
       [self](transition_atom, transition_command& cmd) -> caf::typed_response_promise<api_reply> {
         auto rp = self->make_response_promise<api_reply>();
         on_transition(self, cmd, rp);
+        return rp;
+      },
+      [self](patch_atom, task_patch_command& cmd) -> caf::typed_response_promise<api_reply> {
+        auto rp = self->make_response_promise<api_reply>();
+        on_patch(self, cmd, rp);
+        return rp;
+      },
+      [self](post_atom, post_message_command& cmd) -> caf::typed_response_promise<api_reply> {
+        auto rp = self->make_response_promise<api_reply>();
+        on_post(self, cmd, rp);
         return rp;
       },
   };
@@ -173,6 +302,15 @@ std::string refusal_details(const transition_verdict& v) {
     allowed.push_back(json::string(to_string(s)));
   o["allowedTransitions"] = std::move(allowed);
   return json::serialize(o);
+}
+
+caf::error edit_error(const edit_refusal& r) {
+  json::array errors;
+  for (const auto& p : r.problems)
+    errors.push_back(json::object{{"field", p.field}, {"message", p.message}});
+  const auto first = r.problems.empty() ? std::string("refused") : r.problems.front().message;
+  return caf::error{static_cast<std::uint8_t>(r.code), errc_category,
+                    caf::make_message(first, json::serialize(json::object{{"errors", errors}}))};
 }
 
 } // namespace mc::actors

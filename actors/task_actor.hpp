@@ -20,7 +20,14 @@ using task_actor =
                      /// Replies `{"task":…,"transition":…}`; refusals are errc::refused (422) or
                      /// errc::forbidden (403) errors whose context carries the failed guards and
                      /// the allowed targets as JSON.
-                     caf::replies_to<transition_atom, transition_command>::with<api_reply>>;
+                     caf::replies_to<transition_atom, transition_command>::with<api_reply>,
+                     /// Replies `{"task":…}`; a bad value is errc::invalid_input (400), an edit
+                     /// the task's state does not allow errc::conflict (409), both with the
+                     /// problems as JSON `{"errors":[{field,message}]}` in the context.
+                     caf::replies_to<patch_atom, task_patch_command>::with<api_reply>,
+                     /// Replies 201 `{"message":…}` with the mentions resolved; refusals as for
+                     /// a patch, plus errc::forbidden for a type reserved to the system.
+                     caf::replies_to<post_atom, post_message_command>::with<api_reply>>;
 
 /// What every task actor shares: its collaborators and the policy knobs the rules need.
 struct task_environment {
@@ -43,5 +50,9 @@ task_actor spawn_task_actor(caf::actor_system& sys, task_environment env, task_v
 
 /// The JSON body of a refused transition's error context: failed guards and allowed targets.
 std::string refusal_details(const transition_verdict& v);
+
+/// The error a refused edit (patch or message) answers with: its code, the first problem as the
+/// message, and every problem as `{"errors":[{"field":…,"message":…}]}`.
+caf::error edit_error(const edit_refusal& r);
 
 } // namespace mc::actors

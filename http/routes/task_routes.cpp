@@ -1,9 +1,12 @@
-// The task routes of SPEC §6: create, list, get and transition, wired to the task registry and
-// the task actors.
+// The task routes of SPEC §6: create, list, get, edit, transition, timeline and the thread,
+// wired to the task registry and the task actors.
 #include "http/routes/api_routes.hpp"
 
 #include "domain/entity_json.hpp"
+#include "domain/task_timeline.hpp"
 #include "http/json_body.hpp"
+
+#include <algorithm>
 
 #include <boost/json/serialize.hpp>
 
@@ -139,6 +142,152 @@ void transition_task(context_ptr ctx, const request& req, const path_params& p, 
                      });
 }
 
+/// Rejects a body field outside `known`; a status names the route that changes it.
+template <std::size_t N>
+void only_fields(const json::object& o, const std::string_view (&known)[N]) {
+  for (const auto& kv : o) {
+    if (kv.key() == "status" || kv.key() == "toStatus")
+      throw http_error(errc::invalid_input,
+                       "the status changes only through POST /api/tasks/{id}/transition");
+    if (std::find(std::begin(known), std::end(known), kv.key()) == std::end(known))
+      throw http_error(errc::invalid_input,
+                       "unknown or read-only field '" + std::string(kv.key()) + "'");
+  }
+}
+
+/// `PATCH /api/tasks/{id}`: the non-state fields; `null` clears `reviewerId` and `dueAt`.
+task_patch patch_of(const json::object& o) {
+  static constexpr std::string_view known[] = {"title",       "description",   "priority",
+                                               "assigneeIds", "labels",        "reviewerId",
+                                               "dueAt",       "idempotencyKey"};
+  only_fields(o, known);
+  task_patch p;
+  if (auto* v = o.if_contains("title"))
+    p.title = from_json<std::string>(*v);
+  if (auto* v = o.if_contains("description"))
+    p.description = from_json<std::string>(*v);
+  if (auto* v = o.if_contains("priority"))
+    p.priority = from_json<std::int32_t>(*v);
+  if (auto* v = o.if_contains("assigneeIds"))
+    p.assignee_ids = from_json<std::vector<std::string>>(*v);
+  if (auto* v = o.if_contains("labels"))
+    p.labels = from_json<std::vector<std::string>>(*v);
+  if (auto* v = o.if_contains("reviewerId")) {
+    if (v->is_null())
+      p.clear_reviewer = true;
+    else
+      p.reviewer_id = from_json<std::string>(*v);
+  }
+  if (auto* v = o.if_contains("dueAt")) {
+    if (v->is_null())
+      p.clear_due_at = true;
+    else
+      p.due_at = from_json<epoch_ms>(*v);
+  }
+  return p;
+}
+
+void patch_task(context_ptr ctx, const request& req, const path_params& p, const caller& who,
+                responder res) {
+  json::value body = parse_json_object_body(req.body);
+  actors::task_patch_command cmd;
+  cmd.patch = patch_of(body.as_object());
+  cmd.actor = who.id;
+  auto claim = reserve_key(*ctx, req, who, body, res);
+  if (!claim)
+    return;
+  cmd.idempotency_key = claim->key;
+  cmd.idempotency_fingerprint = claim->fingerprint;
+  cmd.idempotency_expires_at = claim->expires_at;
+  with_actor<actors::task_actor>(
+      ctx, ctx->tasks, std::string(p.get("id")), settle(ctx, *claim, std::move(res)),
+      [ctx, cmd](actors::task_actor t, responder r) {
+        ask_for_reply(ctx, t, std::move(r), actors::patch_atom::value, cmd);
+      });
+}
+
+/// Asks the task's actor for its view and answers with what `render` makes of it.
+void with_view(const context_ptr& ctx, const path_params& p, responder res,
+               std::function<response(actors::task_view&)> render) {
+  with_actor<actors::task_actor>(ctx, ctx->tasks, std::string(p.get("id")), std::move(res),
+                                 [ctx, render](actors::task_actor t, responder r) {
+                                   ask_actor<actors::task_view>(*ctx->sys, t, std::move(r), render,
+                                                                actors::get_atom::value);
+                                 });
+}
+
+void timeline(context_ptr ctx, const path_params& p, responder res) {
+  with_view(ctx, p, std::move(res), [](actors::task_view& v) {
+    task_history h;
+    h.transitions = std::move(v.transitions);
+    h.messages = std::move(v.messages);
+    return json_response(task_timeline(v.task.id, h));
+  });
+}
+
+/// `GET /api/tasks/{id}/messages`: the thread oldest first, paged like every list (SPEC §1).
+void list_messages(context_ptr ctx, const request& req, const path_params& p, responder res) {
+  std::int32_t limit = 50, offset = 0;
+  if (auto l = req.query.get("limit"))
+    limit = int_param("limit", *l);
+  if (auto o = req.query.get("offset"))
+    offset = int_param("offset", *o);
+  if (limit < 1 || limit > 200)
+    throw http_error(errc::invalid_input, "limit is 1 to 200");
+  if (offset < 0)
+    throw http_error(errc::invalid_input, "offset is 0 or more");
+  with_view(ctx, p, std::move(res), [limit, offset](actors::task_view& v) {
+    const auto& all = v.messages;
+    const auto begin = std::min(all.size(), static_cast<std::size_t>(offset));
+    const auto end = std::min(all.size(), begin + static_cast<std::size_t>(limit));
+    json::array page;
+    for (auto i = begin; i < end; ++i)
+      page.push_back(to_json(all[i]));
+    return json_response(json::object{
+        {"messages", std::move(page)}, {"total", all.size()}, {"hasMore", end < all.size()}});
+  });
+}
+
+/// `POST /api/tasks/{id}/messages`: the author is the caller unless an operator names another;
+/// an agent writes only as itself.
+void post_message(context_ptr ctx, const request& req, const path_params& p, const caller& who,
+                  responder res) {
+  json::value body = parse_json_object_body(req.body);
+  const auto& o = body.as_object();
+  static constexpr std::string_view known[] = {
+      "type", "author", "content", "replyToId", "artifacts", "mentions", "idempotencyKey"};
+  only_fields(o, known);
+  actors::post_message_command cmd;
+  auto& m = cmd.draft;
+  m.author = who.id;
+  if (auto* v = o.if_contains("author"); v && !v->is_null())
+    m.author = from_json<std::string>(*v);
+  require_acting_as(who, m.author);
+  if (auto* v = o.if_contains("type"); v && !v->is_null())
+    m.type = from_json<message_type>(*v);
+  if (auto* v = o.if_contains("content"))
+    m.content = from_json<std::string>(*v);
+  if (auto* v = o.if_contains("replyToId"); v && !v->is_null())
+    m.reply_to_id = from_json<std::string>(*v);
+  if (auto* v = o.if_contains("artifacts"))
+    m.artifacts = from_json<std::vector<std::string>>(*v);
+  if (auto* v = o.if_contains("mentions"))
+    m.mentions = from_json<std::vector<std::string>>(*v);
+  cmd.actor_type = who.kind == caller_kind::agent ? "agent" : "operator";
+  cmd.actor = who.id;
+  auto claim = reserve_key(*ctx, req, who, body, res);
+  if (!claim)
+    return;
+  cmd.idempotency_key = claim->key;
+  cmd.idempotency_fingerprint = claim->fingerprint;
+  cmd.idempotency_expires_at = claim->expires_at;
+  with_actor<actors::task_actor>(
+      ctx, ctx->tasks, std::string(p.get("id")), settle(ctx, *claim, std::move(res)),
+      [ctx, cmd](actors::task_actor t, responder r) {
+        ask_for_reply(ctx, t, std::move(r), actors::post_atom::value, cmd);
+      });
+}
+
 } // namespace
 
 void add_task_routes(router& r, context_ptr ctx) {
@@ -158,6 +307,22 @@ void add_task_routes(router& r, context_ptr ctx) {
   add_guarded(r, ctx, method::post, "/api/tasks/{id}/transition",
               [ctx](const request& req, const path_params& p, const caller& who, responder res) {
                 transition_task(ctx, req, p, who, std::move(res));
+              });
+  add_guarded(r, ctx, method::patch, "/api/tasks/{id}",
+              [ctx](const request& req, const path_params& p, const caller& who, responder res) {
+                patch_task(ctx, req, p, who, std::move(res));
+              });
+  add_guarded(r, ctx, method::get, "/api/tasks/{id}/timeline",
+              [ctx](const request&, const path_params& p, const caller&, responder res) {
+                timeline(ctx, p, std::move(res));
+              });
+  add_guarded(r, ctx, method::get, "/api/tasks/{id}/messages",
+              [ctx](const request& req, const path_params& p, const caller&, responder res) {
+                list_messages(ctx, req, p, std::move(res));
+              });
+  add_guarded(r, ctx, method::post, "/api/tasks/{id}/messages",
+              [ctx](const request& req, const path_params& p, const caller& who, responder res) {
+                post_message(ctx, req, p, who, std::move(res));
               });
 }
 

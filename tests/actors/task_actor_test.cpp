@@ -1,6 +1,6 @@
-// The task actor under CAF's deterministic scheduler on a real SQLite store: a move is applied
-// only once it is durable, a refusal or a failed write changes nothing, and subscribers hear of
-// every move.
+// The task actor under CAF's deterministic scheduler on a real SQLite store: a move, an edit or a
+// thread message is applied only once it is durable, a refusal or a failed write changes
+// nothing, and subscribers hear of every change.
 #include "actors/task_actor.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -52,6 +52,8 @@ class TaskActor : public ::testing::Test,
 
   ~TaskActor() override {
     caf::anon_send_exit(env.db, caf::exit_reason::user_shutdown);
+    if (listener_actor)
+      caf::anon_send_exit(listener_actor, caf::exit_reason::user_shutdown);
     if (actor)
       caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     drain();
@@ -84,6 +86,72 @@ class TaskActor : public ::testing::Test,
     });
     drain();
     return *out;
+  }
+
+  /// Sends `msg...` to the actor and collects the api_reply or the error.
+  template <class... Ts>
+  outcome ask(Ts... msg) {
+    auto out = std::make_shared<outcome>();
+    auto target = actor;
+    sys.spawn([=](caf::event_based_actor* client) {
+      client->request(target, caf::infinite, msg...)
+          .then([out](api_reply r) { out->reply = r; },
+                [out](caf::error& e) {
+                  out->error = static_cast<errc>(e.code());
+                  if (e.context().match_elements<std::string, std::string>()) {
+                    out->message = e.context().get_as<std::string>(0);
+                    out->details = e.context().get_as<std::string>(1);
+                  }
+                });
+    });
+    drain();
+    return *out;
+  }
+
+  outcome patch(task_patch p, std::string key = {}) {
+    task_patch_command cmd;
+    cmd.patch = std::move(p);
+    cmd.actor = "operator";
+    cmd.idempotency_key = std::move(key);
+    cmd.idempotency_fingerprint = "fp";
+    cmd.idempotency_expires_at = 99;
+    return ask(patch_atom::value, cmd);
+  }
+
+  outcome post(message draft, std::string key = {}) {
+    post_message_command cmd;
+    cmd.draft = std::move(draft);
+    cmd.actor_type = "operator";
+    cmd.actor = "operator";
+    cmd.idempotency_key = std::move(key);
+    cmd.idempotency_fingerprint = "fp";
+    cmd.idempotency_expires_at = 99;
+    return ask(post_atom::value, cmd);
+  }
+
+  static message comment(std::string content) {
+    message m;
+    m.author = "jordan";
+    m.content = std::move(content);
+    return m;
+  }
+
+  /// Every task_event published from now on.
+  std::shared_ptr<std::vector<task_event>> listen() {
+    auto heard = std::make_shared<std::vector<task_event>>();
+    auto group = env.events;
+    listener_actor = sys.spawn([heard, group](caf::event_based_actor* l) -> caf::behavior {
+      l->join(group);
+      return {[heard](task_event& e) { heard->push_back(e); }};
+    });
+    drain();
+    return heard;
+  }
+
+  std::optional<persistence::row> stored(table_id t, const std::string& key) {
+    std::optional<persistence::row> out;
+    db->transact([&](persistence::store_txn& txn) { out = txn.get(t, key); }, true);
+    return out;
   }
 
   task_view view() {
@@ -131,6 +199,7 @@ class TaskActor : public ::testing::Test,
   std::shared_ptr<persistence::store> holder;
   persistence::testing::faulty_store* db = nullptr;
   task_actor actor;
+  caf::actor listener_actor;
 };
 
 TEST_F(TaskActor, AMoveIsAppliedPersistedAndAnswered) {
@@ -241,6 +310,139 @@ TEST_F(TaskActor, SubscribersHearOfEveryMove) {
   EXPECT_EQ((*heard)[0].moved->to, task_status::in_progress);
   EXPECT_TRUE((*heard)[0].posted.has_value());
   caf::anon_send_exit(listener_handle, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(TaskActor, AReassignmentIsPersistedAuditedAndPublished) {
+  auto heard = listen();
+  start(assigned_to_ann());
+  task_patch p;
+  p.assignee_ids = std::vector<std::string>{"bob"};
+  p.priority = 1;
+  auto out = patch(p, "key-p");
+  ASSERT_TRUE(out.reply.has_value()) << out.message;
+  EXPECT_EQ(out.reply->status, 200);
+  auto body = json::parse(out.reply->body);
+  EXPECT_EQ(body.at("task").at("assigneeIds"), json::parse(R"(["bob"])"));
+  EXPECT_EQ(body.at("task").at("status").as_string(), "assigned");
+
+  EXPECT_EQ(view().task.assignee_ids, std::vector<std::string>{"bob"});
+  auto row = stored(table_id::tasks, "tsk_1");
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(persistence::from_row<task>(*row).assignee_ids, std::vector<std::string>{"bob"});
+  EXPECT_EQ(count(table_id::audit), 1);
+  EXPECT_TRUE(stored(table_id::idempotency, "key-p").has_value());
+  ASSERT_EQ(heard->size(), 1u);
+  EXPECT_EQ((*heard)[0].task.assignee_ids, std::vector<std::string>{"bob"});
+  EXPECT_FALSE((*heard)[0].moved.has_value());
+  EXPECT_FALSE((*heard)[0].posted.has_value());
+}
+
+TEST_F(TaskActor, ReassigningAFinishedTaskIsAConflictAndChangesNothing) {
+  auto t = assigned_to_ann();
+  t.status = task_status::done;
+  start(t);
+  task_patch p;
+  p.assignee_ids = std::vector<std::string>{"bob"};
+  auto out = patch(p);
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(*out.error, errc::conflict);
+  EXPECT_EQ(json::parse(out.details).at("errors").at(0).at("field").as_string(), "assigneeIds");
+  EXPECT_EQ(view().task.assignee_ids, std::vector<std::string>{"ann"});
+  EXPECT_EQ(count(table_id::audit), 0);
+}
+
+TEST_F(TaskActor, EmptyingTheAssigneesOfAnAssignedTaskIsAConflict) {
+  start(assigned_to_ann());
+  task_patch p;
+  p.assignee_ids = std::vector<std::string>{};
+  auto out = patch(p);
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(*out.error, errc::conflict);
+}
+
+TEST_F(TaskActor, ABadPatchIsInvalidInputAndChangesNothing) {
+  start(assigned_to_ann());
+  task_patch p;
+  p.priority = 9;
+  auto out = patch(p);
+  ASSERT_TRUE(out.error.has_value());
+  EXPECT_EQ(*out.error, errc::invalid_input);
+  EXPECT_EQ(view().task.priority, 3);
+  EXPECT_EQ(count(table_id::tasks), 0);
+}
+
+TEST_F(TaskActor, AMessageIsPersistedWithItsMentionsAndPublished) {
+  auto heard = listen();
+  start(assigned_to_ann());
+  auto m = comment("@sam can you check this? cc a@b.com");
+  m.mentions = {"riley"};
+  auto out = post(m, "key-m");
+  ASSERT_TRUE(out.reply.has_value()) << out.message;
+  EXPECT_EQ(out.reply->status, 201);
+  auto got = json::parse(out.reply->body).at("message");
+  EXPECT_EQ(got.at("mentions"), json::parse(R"(["riley","sam"])"));
+  EXPECT_EQ(got.at("type").as_string(), "comment");
+  EXPECT_EQ(got.at("taskId").as_string(), "tsk_1");
+  const std::string id(got.at("id").as_string());
+  EXPECT_EQ(id.rfind("msg_", 0), 0u);
+
+  ASSERT_EQ(view().messages.size(), 1u);
+  EXPECT_EQ(view().messages[0].id, id);
+  EXPECT_EQ(count(table_id::messages), 1); // a journal: rows are appended, not keyed
+  EXPECT_EQ(count(table_id::audit), 1);
+  EXPECT_TRUE(stored(table_id::idempotency, "key-m").has_value());
+  ASSERT_EQ(heard->size(), 1u);
+  ASSERT_TRUE((*heard)[0].posted.has_value());
+  EXPECT_EQ((*heard)[0].posted->id, id);
+}
+
+TEST_F(TaskActor, RefusedMessagesChangeNothing) {
+  start(assigned_to_ann());
+  auto reply = comment("re");
+  reply.reply_to_id = "msg_nope";
+  EXPECT_EQ(post(reply).error, errc::invalid_input);
+  auto summary = comment("loop");
+  summary.type = message_type::loop_summary;
+  EXPECT_EQ(post(summary).error, errc::forbidden);
+  EXPECT_EQ(post(comment(std::string(max_message_bytes + 1, 'x'))).error, errc::invalid_input);
+  EXPECT_TRUE(view().messages.empty());
+  EXPECT_EQ(count(table_id::messages), 0);
+  EXPECT_EQ(count(table_id::audit), 0);
+}
+
+TEST_F(TaskActor, TheSystemMayPostALoopSummary) {
+  start(assigned_to_ann());
+  post_message_command cmd;
+  cmd.draft = comment("3 review cycles");
+  cmd.draft.author = "system";
+  cmd.draft.type = message_type::loop_summary;
+  cmd.by_system = true;
+  auto out = ask(post_atom::value, cmd);
+  ASSERT_TRUE(out.reply.has_value()) << out.message;
+  EXPECT_EQ(out.reply->status, 201);
+}
+
+TEST_F(TaskActor, ARecoveredTaskReadsItsThreadBeforeTakingAReply) {
+  message earlier = comment("first");
+  earlier.id = "msg_earlier";
+  earlier.task_id = "tsk_1";
+  earlier.created_at = 1;
+  db->transact(
+      [&](persistence::store_txn& txn) {
+        std::vector<persistence::row> rows{persistence::to_row(earlier)};
+        txn.write(rows);
+      },
+      false);
+  auto t = assigned_to_ann();
+  t.id = "tsk_1";
+  actor = spawn_task_actor(sys, env, task_view{t, {}, {}}, /*history_loaded=*/false);
+  auto reply = comment("second");
+  reply.reply_to_id = "msg_earlier";
+  auto out = post(reply);
+  ASSERT_TRUE(out.reply.has_value()) << out.message;
+  auto v = view();
+  ASSERT_EQ(v.messages.size(), 2u);
+  EXPECT_EQ(v.messages[0].id, "msg_earlier");
 }
 
 } // namespace
