@@ -1,0 +1,466 @@
+// The agent and task commands of the operators' runbook (RUNBOOK.md), run as written against the
+// real server on both stores: the curl lines are parsed as curl would read them (no token, the
+// form Content-Type curl gives `-d`), and the answers are checked.
+#include "tests/e2e/api_server.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mc::e2e {
+namespace {
+
+namespace json = boost::json;
+
+// Runbook commands whose routes belong to the next issue: not written here yet (no test is
+// skipped; these are simply not covered until their routes exist).
+[[maybe_unused]] constexpr std::string_view not_covered_yet[] = {
+    "Incident 1 step 1:  curl http://localhost:3000/api/costs/agent/{agentId}",
+    "Incident 1 step 2:  curl http://localhost:3000/api/runs?agentId={agentId}&limit=10",
+    "Incident 1 step 4c: curl -X POST http://localhost:3000/api/approvals/{approvalId}/approve",
+    "Incident 3 step 3:  curl http://localhost:3000/api/runs?agentId={agentId}&limit=5",
+    "Incident 5 step 2:  curl http://localhost:3000/api/costs/daily",
+    "Incident 5 step 4:  curl http://localhost:3000/api/runs?sortBy=cost&order=desc&limit=20",
+    "Daily tasks step 1: curl http://localhost:3000/api/alerts?resolved=false",
+    "Daily tasks step 3: curl http://localhost:3000/api/costs/daily",
+    "Appendix:           curl -X POST http://localhost:3000/api/approvals/{id}/approve",
+    "Appendix:           curl -s \"http://localhost:3000/api/audit/export?startDate=...\"",
+    "Monitoring (key metrics): GET /api/stats/overview",
+};
+
+// ---- curl, as the runbook writes it -------------------------------------------------------------
+
+/// The words of a shell command line: single and double quotes, backslash-newline continuation;
+/// a pipe or a redirect ends the command (`| jq`, `> audit.json`).
+std::vector<std::string> shell_words(std::string_view line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '\\' && i + 1 < line.size() && line[i + 1] == '\n') {
+      ++i;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      const auto close = line.find(c, i + 1);
+      word.append(line.substr(i + 1, close - i - 1));
+      in_word = true;
+      i = close;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word)
+        words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    if (!in_word && (c == '|' || c == '>'))
+      break;
+    word += c;
+    in_word = true;
+  }
+  if (in_word)
+    words.push_back(std::move(word));
+  return words;
+}
+
+struct curl_request {
+  verb method = verb::get;
+  std::string target;
+  std::optional<std::string> data;
+  header_list headers;
+};
+
+/// What `curl [-s] [-X VERB] [-H 'h: v'] [-d DATA] URL` sends: POST when there is data and no
+/// -X, curl's own User-Agent and Accept, and `Content-Type: application/x-www-form-urlencoded`
+/// with -d unless -H sets one. No Authorization: the runbook's operator is the loopback one.
+curl_request parse_curl(std::string_view command) {
+  const auto words = shell_words(command);
+  EXPECT_FALSE(words.empty() || words.front() != "curl") << command;
+  curl_request out;
+  std::optional<verb> explicit_method;
+  header_list extra;
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    const auto& w = words[i];
+    if (w == "-s")
+      continue;
+    if ((w == "-X" || w == "-d" || w == "-H") && i + 1 < words.size()) {
+      const auto& arg = words[++i];
+      if (w == "-X")
+        explicit_method = bhttp::string_to_verb(arg);
+      else if (w == "-d")
+        out.data = arg;
+      else
+        extra.emplace_back(arg.substr(0, arg.find(':')), arg.substr(arg.find(':') + 2));
+      continue;
+    }
+    constexpr std::string_view origin = "http://localhost:3000";
+    EXPECT_EQ(w.rfind(origin, 0), 0u) << "not a runbook URL: " << w;
+    out.target = w.substr(origin.size());
+  }
+  out.method = explicit_method.value_or(out.data ? verb::post : verb::get);
+  out.headers = {{"User-Agent", "curl/7.88.1"}, {"Accept", "*/*"}};
+  const bool typed = std::any_of(extra.begin(), extra.end(),
+                                 [](const auto& h) { return h.first == "Content-Type"; });
+  if (out.data && !typed)
+    out.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  out.headers.insert(out.headers.end(), extra.begin(), extra.end());
+  return out;
+}
+
+/// `{agentId}` → `riley` …; the runbook's shell variables (`$agentId`) the same way.
+std::string substitute(std::string command, const std::map<std::string, std::string>& values) {
+  for (const auto& [name, value] : values)
+    for (const auto& placeholder : {"{" + name + "}", "$" + name}) {
+      for (auto at = command.find(placeholder); at != std::string::npos;
+           at = command.find(placeholder, at + value.size()))
+        command.replace(at, placeholder.size(), value);
+    }
+  return command;
+}
+
+TEST(CurlLine, IsReadAsCurlReadsIt) {
+  auto unblock = parse_curl(
+      substitute(std::string(R"(curl -X POST http://localhost:3000/api/tasks/{taskId}/transition \
+  -d '{
+    "toStatus": "assigned"
+  }')"),
+                 {{"taskId", "tsk_1"}}));
+  EXPECT_EQ(unblock.method, verb::post);
+  EXPECT_EQ(unblock.target, "/api/tasks/tsk_1/transition");
+  EXPECT_EQ(unblock.data, "{\n    \"toStatus\": \"assigned\"\n  }");
+  EXPECT_EQ(unblock.headers.back(), (std::pair<std::string, std::string>{
+                                        "Content-Type", "application/x-www-form-urlencoded"}));
+  auto jq =
+      parse_curl("curl -s http://localhost:3000/api/tasks?status=blocked,needs_approval | jq");
+  EXPECT_EQ(jq.method, verb::get);
+  EXPECT_EQ(jq.target, "/api/tasks?status=blocked,needs_approval");
+  EXPECT_FALSE(jq.data);
+  auto typed = parse_curl(R"(curl -X POST http://localhost:3000/api/approvals/apr_1/approve \
+  -H "Content-Type: application/json" \
+  -d '{"approver": "operator"}')");
+  EXPECT_EQ(typed.headers.back(),
+            (std::pair<std::string, std::string>{"Content-Type", "application/json"}));
+  EXPECT_EQ(std::count_if(typed.headers.begin(), typed.headers.end(),
+                          [](const auto& h) { return h.first == "Content-Type"; }),
+            1);
+}
+
+class Runbook : public ::testing::TestWithParam<store_kind> {
+ protected:
+  // A developer's machine: loopback-only listener, no MC_REQUIRE_AUTH, no tokens at all.
+  Runbook() : srv(GetParam(), app::runtime_options{}) {
+    srv.register_agent("jordan", "lead");
+    srv.register_agent("riley", "specialist");
+  }
+
+  /// Runs one runbook command with its placeholders filled in.
+  response run(std::string_view command, const std::map<std::string, std::string>& values = {}) {
+    const auto line = substitute(std::string(command), values);
+    const auto req = parse_curl(line);
+    auto r = srv.call(req.method, req.target, req.data.value_or(""), req.headers);
+    last = line + "\n→ " + std::to_string(r.result_int()) + " " + r.body();
+    return r;
+  }
+
+  /// Runs it and expects a 2xx JSON answer.
+  json::value run_ok(std::string_view command,
+                     const std::map<std::string, std::string>& values = {}) {
+    auto r = run(command, values);
+    EXPECT_GE(r.result_int(), 200u) << last;
+    EXPECT_LT(r.result_int(), 300u) << last;
+    return json_of(r);
+  }
+
+  json::value agent(std::string_view id) {
+    return json_of(srv.call(verb::get, "/api/agents/" + std::string(id))).at("agent");
+  }
+  std::string status_of_task(const std::string& id) {
+    return std::string(
+        json_of(srv.call(verb::get, "/api/tasks/" + id)).at("task").at("status").as_string());
+  }
+
+  /// A task of `assignee` moved to in_progress, as the operator moves it.
+  std::string task_in_progress(std::string_view title, std::string_view assignee) {
+    const auto id = srv.create_task(R"({"title":")" + std::string(title) +
+                                    R"(","type":"engineering","assigneeIds":[")" +
+                                    std::string(assignee) + R"("]})");
+    srv.move_task(id, R"({"toStatus":"in_progress","actor":"human",)"
+                      R"("workPlan":{"bullets":["reproduce","fix","verify"]}})");
+    return id;
+  }
+  std::string blocked_task(std::string_view title, std::string_view assignee) {
+    const auto id = task_in_progress(title, assignee);
+    srv.move_task(id, R"({"toStatus":"blocked","actor":"human","reason":"loop detected"})");
+    return id;
+  }
+
+  void patch_agent(std::string_view id, std::string_view body) {
+    auto r = srv.call(verb::patch, "/api/agents/" + std::string(id), std::string(body));
+    ASSERT_EQ(r.result_int(), 200u) << r.body();
+  }
+
+  api_server srv;
+  std::string last; // the last command and its answer, for failure messages
+};
+
+double number(const json::value& v) {
+  return v.to_number<double>();
+}
+
+// ---- Health Checks ------------------------------------------------------------------------------
+
+TEST_P(Runbook, HealthChecks) {
+  // Startup (local, Docker, VPS), Incident 4 step 5, Rollback step 5 and the Appendix.
+  for (std::string_view command :
+       {"curl http://localhost:3000/health", "curl -s http://localhost:3000/health | jq"}) {
+    auto body = run_ok(command);
+    EXPECT_EQ(body.at("status").as_string(), "ok") << last;
+    EXPECT_EQ(body.at("timestamp").as_int64(), start_ms) << last;
+    for (const char* service : {"api", "database", "workers"})
+      EXPECT_EQ(body.at("services").at(service).as_string(), "ok") << service << ": " << last;
+  }
+}
+
+TEST_P(Runbook, AgentLivenessListsAgentsWithTheirLastHeartbeat) {
+  ASSERT_EQ(
+      srv.call(verb::post, "/api/agents/jordan/heartbeat", R"({"status":"idle"})").result_int(),
+      200u);
+  srv.clock().advance(std::chrono::minutes(6));
+  // Health Checks › Agent Liveness, and the Appendix's `| jq` form.
+  for (std::string_view command :
+       {"curl http://localhost:3000/api/agents", "curl -s http://localhost:3000/api/agents | jq"}) {
+    auto body = run_ok(command);
+    EXPECT_EQ(body.at("total").as_int64(), 2) << last;
+    std::map<std::string, json::value> by_id;
+    for (const auto& a : body.at("agents").as_array())
+      by_id[std::string(a.at("id").as_string())] = a;
+    ASSERT_EQ(by_id.size(), 2u) << last;
+    // "Check for stale agents (lastHeartbeat > 5 min ago)": the list has what that needs.
+    EXPECT_EQ(by_id["jordan"].at("lastHeartbeat").as_int64(), start_ms) << last;
+    EXPECT_TRUE(by_id["riley"].at("lastHeartbeat").is_null()) << last;
+  }
+}
+
+// ---- Incident 1: Budget Exceeded ----------------------------------------------------------------
+
+TEST_P(Runbook, Incident1IncreaseTheBudgetThenQuarantine) {
+  const std::map<std::string, std::string> ids{{"agentId", "riley"}};
+  auto patched = run_ok(R"(curl -X PATCH http://localhost:3000/api/agents/{agentId} \
+  -d '{"budgets": {"dailyCap": 20}}')",
+                        ids);
+  EXPECT_EQ(number(patched.at("agent").at("budgets").at("dailyCap")), 20.0) << last;
+  EXPECT_EQ(number(agent("riley").at("budgets").at("dailyCap")), 20.0);
+
+  auto quarantined =
+      run_ok("curl -X POST http://localhost:3000/api/agents/{agentId}/quarantine", ids);
+  EXPECT_EQ(quarantined.at("agent").at("status").as_string(), "quarantined") << last;
+  EXPECT_EQ(agent("riley").at("status").as_string(), "quarantined");
+  EXPECT_EQ(agent("jordan").at("status").as_string(), "active");
+}
+
+// ---- Incident 2: Loop Detected ------------------------------------------------------------------
+
+constexpr std::string_view unblock_command =
+    R"(curl -X POST http://localhost:3000/api/tasks/{taskId}/transition \
+  -d '{
+    "toStatus": "assigned",
+    "actor": "human",
+    "reason": "Clarified requirements: use approach X",
+    "idempotencyKey": "manual-unblock-123"
+  }')";
+
+constexpr std::string_view cancel_command =
+    R"(curl -X POST http://localhost:3000/api/tasks/{taskId}/transition \
+  -d '{
+    "toStatus": "canceled",
+    "actor": "human",
+    "reason": "Loop unrecoverable, requirements unclear",
+    "idempotencyKey": "cancel-loop-123"
+  }')";
+
+TEST_P(Runbook, Incident2UnblockOnceEvenWhenSentTwiceThenCancel) {
+  const auto id = blocked_task("Fix the flaky signup test", "riley");
+  const std::map<std::string, std::string> ids{{"taskId", id}};
+
+  auto first = run(unblock_command, ids);
+  ASSERT_EQ(first.result_int(), 200u) << last;
+  const auto moved = json_of(first);
+  EXPECT_EQ(moved.at("task").at("status").as_string(), "assigned") << last;
+  EXPECT_EQ(moved.at("transition").at("from").as_string(), "blocked") << last;
+  EXPECT_EQ(moved.at("transition").at("reason").as_string(),
+            "Clarified requirements: use approach X")
+      << last;
+  EXPECT_TRUE(first["Idempotent-Replayed"].empty());
+
+  auto again = run(unblock_command, ids);
+  EXPECT_EQ(again.result_int(), 200u) << last;
+  EXPECT_EQ(again["Idempotent-Replayed"], "true") << last;
+  EXPECT_EQ(again.body(), first.body());
+  auto shown = json_of(srv.call(verb::get, "/api/tasks/" + id));
+  EXPECT_EQ(shown.at("task").at("status").as_string(), "assigned");
+  std::size_t unblocks = 0;
+  for (const auto& t : shown.at("transitions").as_array())
+    unblocks += t.at("from") == "blocked" ? 1u : 0u;
+  EXPECT_EQ(unblocks, 1u) << json::serialize(shown.at("transitions"));
+
+  auto canceled = run_ok(cancel_command, ids);
+  EXPECT_EQ(canceled.at("task").at("status").as_string(), "canceled") << last;
+  EXPECT_EQ(status_of_task(id), "canceled");
+}
+
+TEST_P(Runbook, Incident2CancelAnUnrecoverableLoop) {
+  const auto id = blocked_task("Endless review ping-pong", "jordan");
+  auto canceled = run_ok(cancel_command, {{"taskId", id}});
+  EXPECT_EQ(canceled.at("task").at("status").as_string(), "canceled") << last;
+  EXPECT_EQ(canceled.at("transition").at("from").as_string(), "blocked") << last;
+  // Sent again, the same key replays instead of refusing a move out of a terminal state.
+  auto again = run(cancel_command, {{"taskId", id}});
+  EXPECT_EQ(again.result_int(), 200u) << last;
+  EXPECT_EQ(again["Idempotent-Replayed"], "true") << last;
+}
+
+// ---- Incident 3: Agent Stuck --------------------------------------------------------------------
+
+TEST_P(Runbook, Incident3InspectRestartAndQuarantine) {
+  const auto task = task_in_progress("Migrate the billing cron", "riley");
+  patch_agent("riley", R"({"status":"paused","errorStreak":4,"currentTaskId":")" + task + R"("})");
+  const std::map<std::string, std::string> ids{{"agentId", "riley"}, {"taskId", task}};
+
+  auto shown = run_ok("curl http://localhost:3000/api/agents/{agentId}", ids);
+  EXPECT_EQ(shown.at("agent").at("id").as_string(), "riley") << last;
+  EXPECT_EQ(shown.at("agent").at("currentTaskId").as_string(), task) << last;
+  EXPECT_EQ(shown.at("currentTask").at("id").as_string(), task) << last;
+  EXPECT_EQ(shown.at("stats").at("tasksInProgress").as_int64(), 1) << last;
+
+  auto current = run_ok("curl http://localhost:3000/api/tasks/{taskId}", ids);
+  EXPECT_EQ(current.at("task").at("status").as_string(), "in_progress") << last;
+  EXPECT_EQ(current.at("task").at("assigneeIds"), json::array{"riley"}) << last;
+  EXPECT_FALSE(current.at("transitions").as_array().empty()) << last;
+
+  auto restarted = run_ok("curl -X POST http://localhost:3000/api/agents/{agentId}/restart", ids);
+  EXPECT_EQ(restarted.at("agent").at("status").as_string(), "active") << last;
+  EXPECT_EQ(restarted.at("agent").at("errorStreak").as_int64(), 0) << last;
+  // The agent learns of the restart in its next heartbeat.
+  auto beat = json_of(srv.call(verb::post, "/api/agents/riley/heartbeat", "{}"));
+  EXPECT_TRUE(beat.as_object().contains("restartRequested")) << json::serialize(beat);
+
+  auto quarantined =
+      run_ok("curl -X POST http://localhost:3000/api/agents/{agentId}/quarantine", ids);
+  EXPECT_EQ(quarantined.at("agent").at("status").as_string(), "quarantined") << last;
+  EXPECT_EQ(agent("riley").at("status").as_string(), "quarantined");
+}
+
+// ---- Shutdown and Incident 5: pause the squad ---------------------------------------------------
+
+TEST_P(Runbook, EmergencyPauseSquadPausesEveryAgentAndTasksStillList) {
+  const auto working = task_in_progress("Draft the launch announcement", "jordan");
+  srv.create_task(R"({"title":"Research competitor pricing pages"})");
+  patch_agent("jordan", R"({"todaySpend":1.5})");
+  patch_agent("riley", R"({"todaySpend":4.25})");
+
+  // Graceful Shutdown step 1, Incident 5 step 1, the Appendix.
+  auto paused = run_ok("curl -X POST http://localhost:3000/api/emergency/pause-squad");
+  EXPECT_EQ(paused.at("paused").as_int64(), 2) << last;
+  EXPECT_TRUE(paused.at("failed").as_array().empty()) << last;
+  auto agents = run_ok("curl http://localhost:3000/api/agents");
+  for (const auto& a : agents.at("agents").as_array())
+    EXPECT_EQ(a.at("status").as_string(), "paused") << json::serialize(a);
+
+  // Graceful Shutdown step 2 and the Appendix: the work still to finish.
+  for (std::string_view command :
+       {"curl http://localhost:3000/api/tasks?status=in_progress",
+        "curl -s http://localhost:3000/api/tasks?status=in_progress | jq"}) {
+    auto in_progress = run_ok(command);
+    EXPECT_EQ(in_progress.at("total").as_int64(), 1) << last;
+    EXPECT_EQ(in_progress.at("tasks").at(0).at("id").as_string(), working) << last;
+  }
+
+  // Incident 5 step 3: the culprits first.
+  auto culprits = run_ok("curl http://localhost:3000/api/agents?sortBy=todaySpend&order=desc");
+  ASSERT_EQ(culprits.at("agents").as_array().size(), 2u) << last;
+  EXPECT_EQ(culprits.at("agents").at(0).at("id").as_string(), "riley") << last;
+  EXPECT_EQ(number(culprits.at("agents").at(0).at("todaySpend")), 4.25) << last;
+  EXPECT_EQ(culprits.at("agents").at(1).at("id").as_string(), "jordan") << last;
+
+  // Incident 5 step 5, for each culprit.
+  for (const char* id : {"riley", "jordan"}) {
+    auto r = run_ok("curl -X POST http://localhost:3000/api/agents/$agentId/quarantine",
+                    {{"agentId", id}});
+    EXPECT_EQ(r.at("agent").at("status").as_string(), "quarantined") << last;
+  }
+  // A second pause-squad leaves quarantined agents quarantined.
+  run_ok("curl -X POST http://localhost:3000/api/emergency/pause-squad");
+  for (const char* id : {"riley", "jordan"})
+    EXPECT_EQ(agent(id).at("status").as_string(), "quarantined") << id;
+}
+
+// ---- Recovery: Reset Agent State ----------------------------------------------------------------
+
+TEST_P(Runbook, ResetAgentStateGivesACleanSlate) {
+  const auto task = task_in_progress("Stuck job", "riley");
+  patch_agent("riley", R"({"errorStreak":5,"todaySpend":3.5,"currentTaskId":")" + task + R"("})");
+  ASSERT_EQ(srv.call(verb::post, "/api/agents/riley/quarantine").result_int(), 200u);
+
+  auto reset = run_ok(R"(curl -X PATCH http://localhost:3000/api/agents/{agentId} \
+  -d '{
+    "status": "active",
+    "errorStreak": 0,
+    "todaySpend": 0,
+    "currentTaskId": null
+  }')",
+                      {{"agentId", "riley"}});
+  for (const auto& a : {reset.at("agent"), agent("riley")}) {
+    EXPECT_EQ(a.at("status").as_string(), "active") << last;
+    EXPECT_EQ(a.at("errorStreak").as_int64(), 0) << last;
+    EXPECT_EQ(number(a.at("todaySpend")), 0.0) << last;
+    EXPECT_TRUE(a.at("currentTaskId").is_null()) << last;
+  }
+}
+
+// ---- Maintenance (weekly) and the Appendix ------------------------------------------------------
+
+TEST_P(Runbook, WeeklyReviewListsAgentsBySpendAndStaleTasks) {
+  const auto blocked = blocked_task("Waiting on the API key", "riley");
+  const auto approval = task_in_progress("Send the newsletter", "jordan");
+  srv.move_task(approval, R"({"toStatus":"needs_approval","actor":"human",)"
+                          R"("reason":"sending email is red"})");
+  task_in_progress("Still going", "riley");
+  srv.create_task(R"({"title":"Untouched"})");
+
+  auto by_spend = run_ok("curl http://localhost:3000/api/agents?sortBy=totalSpend&order=desc");
+  EXPECT_EQ(by_spend.at("agents").as_array().size(), 2u) << last;
+
+  auto stale = run_ok("curl http://localhost:3000/api/tasks?status=blocked,needs_approval");
+  EXPECT_EQ(stale.at("total").as_int64(), 2) << last;
+  std::map<std::string, std::string> found;
+  for (const auto& t : stale.at("tasks").as_array())
+    found[std::string(t.at("id").as_string())] = t.at("status").as_string();
+  EXPECT_EQ(found[blocked], "blocked") << last;
+  EXPECT_EQ(found[approval], "needs_approval") << last;
+}
+
+TEST_P(Runbook, AppendixQuarantineAndPauseAllAgents) {
+  auto quarantined =
+      run_ok("curl -X POST http://localhost:3000/api/agents/{id}/quarantine", {{"id", "jordan"}});
+  EXPECT_EQ(quarantined.at("agent").at("status").as_string(), "quarantined") << last;
+  auto paused = run_ok("curl -X POST http://localhost:3000/api/emergency/pause-squad");
+  EXPECT_EQ(paused.at("paused").as_int64(), 1) << last;
+  EXPECT_EQ(agent("riley").at("status").as_string(), "paused");
+  EXPECT_EQ(agent("jordan").at("status").as_string(), "quarantined");
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, Runbook, ::testing::ValuesIn(all_stores), store_name);
+
+} // namespace
+} // namespace mc::e2e
