@@ -197,6 +197,8 @@ class Runbook : public ::testing::TestWithParam<store_kind> {
                                     std::string(assignee) + R"("]})");
     srv.move_task(id, R"({"toStatus":"in_progress","actor":"human",)"
                       R"("workPlan":{"bullets":["reproduce","fix","verify"]}})");
+    // Time passes between the operator's moves, so histories read in order.
+    srv.clock().advance(std::chrono::seconds(1));
     return id;
   }
   std::string blocked_task(std::string_view title, std::string_view assignee) {
@@ -291,7 +293,22 @@ constexpr std::string_view cancel_command =
 
 TEST_P(Runbook, Incident2UnblockOnceEvenWhenSentTwiceThenCancel) {
   const auto id = blocked_task("Fix the flaky signup test", "riley");
-  const std::map<std::string, std::string> ids{{"taskId", id}};
+  const std::map<std::string, std::string> ids{{"taskId", id}, {"newAgentId", "jordan"}};
+
+  // Step 1, and the Appendix's `| jq` form: the history that led to the block.
+  for (std::string_view command : {"curl http://localhost:3000/api/tasks/{taskId}/timeline",
+                                   "curl -s http://localhost:3000/api/tasks/{id}/timeline | jq"}) {
+    auto timeline = run_ok(command, {{"taskId", id}, {"id", id}});
+    EXPECT_EQ(timeline.at("taskId").as_string(), id) << last;
+    const auto& entries = timeline.at("timeline").as_array();
+    ASSERT_FALSE(entries.empty()) << last;
+    // In time order: the plan posted on the way to in_progress, then the block, last.
+    EXPECT_EQ(entries.at(entries.size() - 2).at("message").at("type").as_string(), "work_plan")
+        << last;
+    EXPECT_EQ(entries.back().at("kind").as_string(), "transition") << last;
+    EXPECT_EQ(entries.back().at("transition").at("to").as_string(), "blocked") << last;
+    EXPECT_EQ(entries.back().at("transition").at("reason").as_string(), "loop detected") << last;
+  }
 
   auto first = run(unblock_command, ids);
   ASSERT_EQ(first.result_int(), 200u) << last;
@@ -314,9 +331,19 @@ TEST_P(Runbook, Incident2UnblockOnceEvenWhenSentTwiceThenCancel) {
     unblocks += t.at("from") == "blocked" ? 1u : 0u;
   EXPECT_EQ(unblocks, 1u) << json::serialize(shown.at("transitions"));
 
+  // Step 4b: reassign to a different agent.
+  auto reassigned = run_ok(R"(curl -X PATCH http://localhost:3000/api/tasks/{taskId} \
+  -d '{"assigneeIds": ["{newAgentId}"]}')",
+                           ids);
+  EXPECT_EQ(reassigned.at("task").at("assigneeIds"), json::array{"jordan"}) << last;
+  EXPECT_EQ(reassigned.at("task").at("status").as_string(), "assigned") << last;
+
   auto canceled = run_ok(cancel_command, ids);
   EXPECT_EQ(canceled.at("task").at("status").as_string(), "canceled") << last;
   EXPECT_EQ(status_of_task(id), "canceled");
+  auto timeline = json_of(srv.call(verb::get, "/api/tasks/" + id + "/timeline"));
+  EXPECT_EQ(timeline.at("timeline").as_array().back().at("transition").at("to").as_string(),
+            "canceled");
 }
 
 TEST_P(Runbook, Incident2CancelAnUnrecoverableLoop) {
@@ -354,6 +381,14 @@ TEST_P(Runbook, Incident3InspectRestartAndQuarantine) {
   // The agent learns of the restart in its next heartbeat.
   auto beat = json_of(srv.call(verb::post, "/api/agents/riley/heartbeat", "{}"));
   EXPECT_TRUE(beat.as_object().contains("restartRequested")) << json::serialize(beat);
+
+  // Option b: reassign the task to another agent.
+  auto reassigned = run_ok(R"(curl -X PATCH http://localhost:3000/api/tasks/{taskId} \
+  -d '{"assigneeIds": ["{newAgentId}"]}')",
+                           {{"taskId", task}, {"newAgentId", "jordan"}});
+  EXPECT_EQ(reassigned.at("task").at("assigneeIds"), json::array{"jordan"}) << last;
+  auto listed = json_of(srv.call(verb::get, "/api/tasks?assigneeId=jordan"));
+  EXPECT_EQ(listed.at("total").as_int64(), 1) << json::serialize(listed);
 
   auto quarantined =
       run_ok("curl -X POST http://localhost:3000/api/agents/{agentId}/quarantine", ids);
