@@ -21,8 +21,13 @@ void add_guarded(router& r, context_ptr ctx, method m, std::string_view pattern,
   r.add(
       m, pattern,
       [ctx, key, rule, h = std::move(h)](const request& req, const path_params& p, responder res) {
-        auto who = authenticate(req.headers.get("Authorization"), req.is_loopback(), ctx->auth,
-                                ctx->operators, ctx->agent_tokens.lookup());
+        const auto header = req.headers.get("Authorization");
+        // Open routes (health checks) need no token on any listener; a token that is sent is
+        // still checked, as everywhere.
+        auto who = rule->access == route_access::open && !header
+                       ? policy_result<caller>(caller{})
+                       : authenticate(header, req.is_loopback(), ctx->auth, ctx->operators,
+                                      ctx->agent_tokens.lookup());
         if (!who) {
           res(error_response(who.error().code, who.error().message, req.id));
           return;
