@@ -1,5 +1,6 @@
 #include "actors/agent_actor.hpp"
 
+#include "actors/field_errors.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -109,15 +110,6 @@ void commit_and_reply(self_ptr self, agent next, audit_record audit, api_reply r
       [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
-caf::error invalid(const std::vector<field_problem>& problems) {
-  json::array details;
-  for (const auto& p : problems)
-    details.push_back(json::object{{"field", p.field}, {"message", p.message}});
-  return caf::error{static_cast<std::uint8_t>(errc::invalid_input), errc_category,
-                    caf::make_message(problems.front().message,
-                                      json::serialize(json::object{{"errors", details}}))};
-}
-
 caf::result<api_reply> on_patch(self_ptr self, agent_patch_command& cmd) {
   auto& st = self->state;
   const auto& p = cmd.patch;
@@ -163,7 +155,7 @@ caf::result<api_reply> on_patch(self_ptr self, agent_patch_command& cmd) {
   if (p.metadata)
     next.metadata = *p.metadata;
   if (!problems.empty())
-    return invalid(problems);
+    return field_error(errc::invalid_input, problems);
   next.updated_at = st.env.clk->now_ms();
   auto audit = audit_of(st, "operator", cmd.actor, "agent.update", st.agent, next, "");
   api_reply reply{200, agent_body(next)};

@@ -1,5 +1,6 @@
 #include "actors/agent_registry.hpp"
 
+#include "actors/field_errors.hpp"
 #include "domain/policy.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -90,15 +91,6 @@ void adopt(self_ptr self, agent a) {
   st.actors[id] = std::move(actor);
 }
 
-caf::error invalid(const std::vector<field_problem>& problems) {
-  json::array details;
-  for (const auto& p : problems)
-    details.push_back(json::object{{"field", p.field}, {"message", p.message}});
-  return caf::error{static_cast<std::uint8_t>(errc::invalid_input), errc_category,
-                    caf::make_message(problems.front().message,
-                                      json::serialize(json::object{{"errors", details}}))};
-}
-
 std::int32_t depth_of(const registry_state& st, const std::string& id) {
   std::int32_t depth = 0;
   auto it = st.index.find(id);
@@ -113,7 +105,7 @@ caf::result<api_reply> register_agent(self_ptr self, register_agent_command& cmd
   auto& st = self->state;
   auto problems = validate_new_agent(cmd.draft);
   if (!problems.empty())
-    return invalid(problems);
+    return field_error(errc::invalid_input, problems);
   if (st.index.count(cmd.draft.id))
     return make_error(errc::conflict, "agent '" + cmd.draft.id + "' already exists");
   if (cmd.draft.parent_agent_id && !st.index.count(*cmd.draft.parent_agent_id))

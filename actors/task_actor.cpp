@@ -1,5 +1,6 @@
 #include "actors/task_actor.hpp"
 
+#include "actors/field_errors.hpp"
 #include "domain/mentions.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -162,7 +163,7 @@ void on_patch(self_ptr self, task_patch_command& cmd, caf::typed_response_promis
   const auto now = env.clk->now_ms();
   auto result = apply_task_patch(st.view.task, cmd.patch, now);
   if (auto* refused = std::get_if<edit_refusal>(&result)) {
-    rp.deliver(edit_error(*refused));
+    rp.deliver(field_error(refused->code, refused->problems));
     return;
   }
   auto next = std::move(std::get<task>(result));
@@ -208,7 +209,7 @@ void post_now(self_ptr self, post_message_command& cmd, caf::typed_response_prom
   m.task_id = st.view.task.id;
   if (auto refused = validate_new_message(st.view.task, st.view.messages, m,
                                           cmd.by_system ? poster::system : poster::caller)) {
-    rp.deliver(edit_error(*refused));
+    rp.deliver(field_error(refused->code, refused->problems));
     return;
   }
   const auto now = env.clk->now_ms();
@@ -302,15 +303,6 @@ std::string refusal_details(const transition_verdict& v) {
     allowed.push_back(json::string(to_string(s)));
   o["allowedTransitions"] = std::move(allowed);
   return json::serialize(o);
-}
-
-caf::error edit_error(const edit_refusal& r) {
-  json::array errors;
-  for (const auto& p : r.problems)
-    errors.push_back(json::object{{"field", p.field}, {"message", p.message}});
-  const auto first = r.problems.empty() ? std::string("refused") : r.problems.front().message;
-  return caf::error{static_cast<std::uint8_t>(r.code), errc_category,
-                    caf::make_message(first, json::serialize(json::object{{"errors", errors}}))};
 }
 
 } // namespace mc::actors

@@ -51,8 +51,4 @@ task_actor spawn_task_actor(caf::actor_system& sys, task_environment env, task_v
 /// The JSON body of a refused transition's error context: failed guards and allowed targets.
 std::string refusal_details(const transition_verdict& v);
 
-/// The error a refused edit (patch or message) answers with: its code, the first problem as the
-/// message, and every problem as `{"errors":[{"field":…,"message":…}]}`.
-caf::error edit_error(const edit_refusal& r);
-
 } // namespace mc::actors

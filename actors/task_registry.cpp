@@ -1,5 +1,6 @@
 #include "actors/task_registry.hpp"
 
+#include "actors/field_errors.hpp"
 #include "domain/task_validation.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -84,15 +85,6 @@ std::int64_t sort_key(const task& t, const std::string& by) {
   return t.created_at;
 }
 
-caf::error invalid(const std::vector<field_problem>& problems) {
-  json::array details;
-  for (const auto& p : problems)
-    details.push_back(json::object{{"field", p.field}, {"message", p.message}});
-  return caf::error{static_cast<std::uint8_t>(errc::invalid_input), errc_category,
-                    caf::make_message(problems.front().message,
-                                      json::serialize(json::object{{"errors", details}}))};
-}
-
 void adopt(self_ptr self, task_view view, bool history_loaded) {
   auto& st = self->state;
   const auto id = view.task.id;
@@ -107,7 +99,7 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
   auto& st = self->state;
   auto problems = validate_new_task(cmd.draft);
   if (!problems.empty())
-    return invalid(problems);
+    return field_error(errc::invalid_input, problems);
   const auto now = st.env.clk->now_ms();
   task t = std::move(cmd.draft);
   t.id = st.env.ids->next(id_prefix::task);
