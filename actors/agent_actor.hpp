@@ -3,6 +3,7 @@
 // state, and answers heartbeats with the agent's open tasks.
 #pragma once
 
+#include "actors/active_policy.hpp"
 #include "actors/messages.hpp"
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
@@ -35,6 +36,7 @@ struct agent_environment {
   caf::group events;
   const clock* clk = nullptr;
   id_generator* ids = nullptr;
+  policy_ptr policy = std::make_shared<active_policy>();
   std::chrono::milliseconds write_timeout{10000};
 };
 

@@ -34,7 +34,6 @@ struct per_agent_tasks {
 struct registry_state {
   static inline const char* name = "agent_registry";
   agent_environment env;
-  mc::policy policy = default_policy();
   std::unordered_map<std::string, agent_actor> actors;
   std::unordered_map<std::string, agent> index;
   std::unordered_map<std::string, task_brief> tasks;
@@ -119,7 +118,7 @@ caf::result<api_reply> register_agent(self_ptr self, register_agent_command& cmd
         std::count_if(st.index.begin(), st.index.end(),
                       [](const auto& kv) { return kv.second.status == agent_status::active; }));
     req.requester_depth = depth_of(st, parent.id);
-    auto violations = check_spawn(parent.role, req, st.policy);
+    auto violations = check_spawn(parent.role, req, st.env.policy->get()->policy);
     if (!violations.empty())
       return make_error(errc::conflict, violations.front().message);
   }

@@ -54,8 +54,9 @@ void on_transition(self_ptr self, transition_command& cmd,
   const auto& env = st.env;
   transition_context ctx;
   ctx.actor_status = cmd.actor_status;
-  ctx.max_review_cycles = env.max_review_cycles;
-  ctx.lead_may_complete = env.lead_may_complete;
+  const auto active = env.policy->get();
+  ctx.max_review_cycles = active->policy.max_review_cycles;
+  ctx.lead_may_complete = active->policy.lead_may_complete_review;
   const auto now = env.clk->now_ms();
 
   auto result = apply_transition(st.view.task, cmd.request, ctx, now);

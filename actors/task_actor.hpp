@@ -2,6 +2,7 @@
 // change through the persistence actor before it replies, and publishes what happened.
 #pragma once
 
+#include "actors/active_policy.hpp"
 #include "actors/messages.hpp"
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
@@ -36,8 +37,7 @@ struct task_environment {
   caf::group events;
   const clock* clk = nullptr;
   id_generator* ids = nullptr;
-  std::int32_t max_review_cycles = 3;
-  bool lead_may_complete = false;
+  policy_ptr policy = std::make_shared<active_policy>();
   /// How long a task actor waits for the persistence actor (longer than its max_wait).
   std::chrono::milliseconds write_timeout{10000};
 };

@@ -58,6 +58,7 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   agent_env.events = events;
   agent_env.clk = &clk;
   agent_env.ids = &ids;
+  agent_env.policy = ctx_->policy;
   ctx_->agents =
       actors::spawn_agent_registry(sys, agent_env, std::move(recovered.agents), recovered.tasks);
 
@@ -66,6 +67,7 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   task_env.events = events;
   task_env.clk = &clk;
   task_env.ids = &ids;
+  task_env.policy = ctx_->policy;
   ctx_->tasks = actors::spawn_task_registry(sys, task_env, std::move(recovered.tasks));
 }
 

@@ -37,7 +37,7 @@ void register_agent(context_ptr ctx, const request& req, const caller& who, resp
   cmd.draft = from_json<agent>(body);
   // Unless the body says otherwise, an agent may spawn as its role's policy allows.
   if (!o.contains("canSpawn"))
-    cmd.draft.can_spawn = default_policy().roles.of(cmd.draft.role).can_spawn;
+    cmd.draft.can_spawn = ctx->policy->get()->policy.roles.of(cmd.draft.role).can_spawn;
   if (who.kind == caller_kind::agent) {
     // A spawner registers its own sub-agents only.
     if (!cmd.draft.parent_agent_id)

@@ -75,6 +75,7 @@ struct api_context {
   caf::actor tasks;
   caf::actor agents;
   const clock* clk = nullptr;
+  actors::policy_ptr policy = std::make_shared<actors::active_policy>();
   auth_settings auth;
   operator_tokens operators;
   agent_token_index agent_tokens;
