@@ -25,6 +25,11 @@ struct agent_state {
   std::optional<std::string> session_key;
   /// Set by restart, told once in the next heartbeat reply.
   bool restart_requested = false;
+  /// When heartbeat soft state last left the actor, and whether newer state waits for the
+  /// flush timer.
+  std::optional<epoch_ms> soft_sent_at;
+  bool soft_pending = false;
+  bool soft_flush_scheduled = false;
 };
 
 using self_ptr = agent_actor::stateful_pointer<agent_state>;
@@ -207,6 +212,32 @@ std::string heartbeat_body(agent_state& st, epoch_ms now) {
   return json::serialize(o);
 }
 
+void send_soft_state(self_ptr self, epoch_ms now) {
+  auto& st = self->state;
+  self->send(st.env.db, persistence::soft_write_atom::value, persistence::to_row(st.agent));
+  if (st.env.events)
+    caf::anon_send(st.env.events, agent_event{st.agent, std::nullopt, true});
+  st.soft_sent_at = now;
+  st.soft_pending = false;
+}
+
+/// Soft state (SPEC §8): written in coalesced snapshots, never waited for. An agent that beats
+/// many times a second sends one row and one event per window instead of one per beat; the
+/// last beat of a window is sent when the window ends.
+void publish_soft_state(self_ptr self, epoch_ms now) {
+  auto& st = self->state;
+  const auto window = st.env.soft_coalesce;
+  if (window.count() <= 0 || !st.soft_sent_at || now - *st.soft_sent_at >= window.count()) {
+    send_soft_state(self, now);
+    return;
+  }
+  st.soft_pending = true;
+  if (!st.soft_flush_scheduled) {
+    st.soft_flush_scheduled = true;
+    self->delayed_send(self, window, soft_flush_atom::value);
+  }
+}
+
 caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
   auto& st = self->state;
   const auto now = st.env.clk->now_ms();
@@ -234,11 +265,8 @@ caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
         [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
     return rp;
   }
-  // Soft state: coalesced into a snapshot at least every soft interval (SPEC §8).
   st.agent = next;
-  self->send(st.env.db, persistence::soft_write_atom::value, persistence::to_row(st.agent));
-  if (st.env.events)
-    caf::anon_send(st.env.events, agent_event{st.agent, std::nullopt, true});
+  publish_soft_state(self, now);
   api_reply reply{200, heartbeat_body(st, now)};
   st.restart_requested = false;
   return reply;
@@ -272,6 +300,12 @@ agent_actor::behavior_type agent_impl(self_ptr self, agent_environment env, agen
       [self](control_atom, agent_control_command& cmd) { return on_control(self, cmd); },
       [self](heartbeat_atom, heartbeat_command& cmd) { return on_heartbeat(self, cmd); },
       [self](assignments& a) { on_assignments(self, a); },
+      [self](soft_flush_atom) {
+        auto& st = self->state;
+        st.soft_flush_scheduled = false;
+        if (st.soft_pending)
+          send_soft_state(self, st.env.clk->now_ms());
+      },
   };
 }
 

@@ -9,6 +9,7 @@
 #include "domain/ids.hpp"
 #include "persistence/persistence_actor.hpp"
 
+#include <caf/duration.hpp>
 #include <caf/group.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -16,6 +17,9 @@
 #include <chrono>
 
 namespace mc::actors {
+
+/// An agent actor's own timer: send the heartbeat state a coalescing window held back.
+using soft_flush_atom = caf::atom_constant<caf::atom("softflush")>;
 
 using agent_actor =
     caf::typed_actor<caf::replies_to<get_atom>::with<agent>,
@@ -27,7 +31,7 @@ using agent_actor =
                      /// Replies `{"acknowledged":true,"status":…,"assignedTasks":[…],…}`.
                      caf::replies_to<heartbeat_atom, heartbeat_command>::with<api_reply>,
                      /// From the registry: the agent's open tasks changed.
-                     caf::reacts_to<assignments>>;
+                     caf::reacts_to<assignments>, caf::reacts_to<soft_flush_atom>>;
 
 /// What every agent actor shares.
 struct agent_environment {
@@ -37,7 +41,14 @@ struct agent_environment {
   const clock* clk = nullptr;
   id_generator* ids = nullptr;
   policy_ptr policy = std::make_shared<active_policy>();
-  std::chrono::milliseconds write_timeout{10000};
+  /// How long the actor waits for the persistence actor: no limit, because the persistence
+  /// actor answers every write within its max_wait (an error while the database is down), and a
+  /// finite timeout would cost a timer on CAF's clock thread per write.
+  caf::duration write_timeout = caf::infinite;
+  /// Heartbeat soft state (the snapshot row and the heartbeat event) leaves the actor at most
+  /// once per window; 0 sends it on every heartbeat. The runtime shortens the persistence
+  /// actor's soft interval by the same amount, so the SPEC §8 bound still holds.
+  std::chrono::milliseconds soft_coalesce{0};
 };
 
 /// Spawns the actor of an agent that is already durable.

@@ -254,7 +254,7 @@ caf::result<api_reply> squad(self_ptr self, const squad_command& cmd) {
       --t->waiting;
       continue;
     }
-    self->request(actor, st.env.write_timeout * 2, control_atom::value, control)
+    self->request(actor, caf::infinite, control_atom::value, control)
         .then(
             [t, id = id, finish](api_reply& r) mutable {
               if (r.body.find("\"changed\":true") != std::string::npos)

@@ -8,6 +8,7 @@
 #include "domain/ids.hpp"
 #include "persistence/persistence_actor.hpp"
 
+#include <caf/duration.hpp>
 #include <caf/group.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -38,8 +39,10 @@ struct task_environment {
   const clock* clk = nullptr;
   id_generator* ids = nullptr;
   policy_ptr policy = std::make_shared<active_policy>();
-  /// How long a task actor waits for the persistence actor (longer than its max_wait).
-  std::chrono::milliseconds write_timeout{10000};
+  /// How long the actor waits for the persistence actor: no limit, because the persistence
+  /// actor answers every write within its max_wait (an error while the database is down), and a
+  /// finite timeout would cost a timer on CAF's clock thread per write.
+  caf::duration write_timeout = caf::infinite;
 };
 
 /// Spawns the actor of a task that is already durable (created earlier, or recovered at boot).

@@ -28,11 +28,26 @@ using order_key = std::pair<std::int64_t, std::string>;
 static_assert(boost::mp11::mp_size<boost::describe::describe_enumerators<task_status>>::value == 8,
               "one status index per task status");
 
+/// A task as the lists see it: its fields for filters and sorts, and its JSON text, made by the
+/// first list that shows it after a change rather than by every list, so a page of unchanged
+/// tasks is a concatenation.
+struct indexed_task {
+  task t;
+  /// Empty until a list needs it.
+  mutable std::string json;
+
+  const std::string& text() const {
+    if (json.empty())
+      json = json::serialize(to_json(t));
+    return json;
+  }
+};
+
 struct registry_state {
   static inline const char* name = "task_registry";
   task_environment env;
   std::unordered_map<std::string, task_actor> actors;
-  std::unordered_map<std::string, task> index;
+  std::unordered_map<std::string, indexed_task> index;
   /// Per status, the tasks in creation order: a list filtered by status and sorted by creation
   /// (the dashboard's and the runbook's lists) reads only the page it returns, not every task.
   std::array<std::set<order_key>, 8> by_status;
@@ -40,15 +55,37 @@ struct registry_state {
   void put(task t) {
     auto it = index.find(t.id);
     if (it != index.end())
-      by_status[static_cast<std::size_t>(it->second.status)].erase(
-          {it->second.created_at, it->second.id});
+      by_status[static_cast<std::size_t>(it->second.t.status)].erase(
+          {it->second.t.created_at, it->second.t.id});
     by_status[static_cast<std::size_t>(t.status)].insert({t.created_at, t.id});
     auto id = t.id;
-    index.insert_or_assign(std::move(id), std::move(t));
+    index.insert_or_assign(std::move(id), indexed_task{std::move(t), {}});
   }
 };
 
 using self_ptr = caf::stateful_actor<registry_state>*;
+
+/// `{"tasks":[…],"total":N,"hasMore":…}` from the page's JSON texts, which are already valid
+/// JSON documents: joining them needs no parse.
+std::string page_body(const std::vector<const std::string*>& page, std::size_t total,
+                      bool has_more) {
+  std::size_t size = 64;
+  for (const auto* item : page)
+    size += item->size() + 1;
+  std::string out;
+  out.reserve(size);
+  out += R"({"tasks":[)";
+  for (std::size_t i = 0; i < page.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += *page[i];
+  }
+  out += R"(],"total":)";
+  out += std::to_string(total);
+  out += R"(,"hasMore":)";
+  out += has_more ? "true}" : "false}";
+  return out;
+}
 
 bool contains_ci(const std::string& hay, const std::string& needle) {
   auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
@@ -170,11 +207,34 @@ std::optional<std::string> list_by_status(const registry_state& st, const task_q
   std::sort(head.begin(), head.end(), [&](const order_key* a, const order_key* b) {
     return q.descending ? *a > *b : *a < *b;
   });
-  json::array page;
+  std::vector<const std::string*> page;
   for (std::size_t i = offset; i < std::min(need, head.size()); ++i)
-    page.push_back(to_json(st.index.at(head[i]->second)));
-  return json::serialize(
-      json::object{{"tasks", std::move(page)}, {"total", total}, {"hasMore", need < total}});
+    page.push_back(&st.index.at(head[i]->second).text());
+  return page_body(page, total, need < total);
+}
+
+/// Any other list: filter every task, order the requested page only.
+std::string list_tasks(const registry_state& st, const task_query& q) {
+  std::vector<const indexed_task*> hits;
+  for (const auto& [id, it] : st.index)
+    if (matches(it.t, q))
+      hits.push_back(&it);
+  const auto limit = static_cast<std::size_t>(std::clamp(q.limit, 1, 200));
+  const auto offset = static_cast<std::size_t>(std::max(q.offset, 0));
+  const auto end = std::min(hits.size(), offset + limit);
+  auto before = [&](const indexed_task* a, const indexed_task* b) {
+    const auto ka = sort_key(a->t, q.sort_by), kb = sort_key(b->t, q.sort_by);
+    if (ka != kb)
+      return q.descending ? ka > kb : ka < kb;
+    return q.descending ? a->t.id > b->t.id : a->t.id < b->t.id;
+  };
+  // Only the requested page needs to be in order.
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
+                    before);
+  std::vector<const std::string*> page;
+  for (std::size_t i = offset; i < end; ++i)
+    page.push_back(&hits[i]->text());
+  return page_body(page, hits.size(), end < hits.size());
 }
 
 caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<task> recovered) {
@@ -194,11 +254,7 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
       [self](list_atom, const task_query& q) {
         if (auto fast = list_by_status(self->state, q))
           return api_reply{200, std::move(*fast)};
-        std::vector<const task*> all;
-        all.reserve(self->state.index.size());
-        for (const auto& [id, t] : self->state.index)
-          all.push_back(&t);
-        return api_reply{200, list_tasks(all, q)};
+        return api_reply{200, list_tasks(self->state, q)};
       },
       [self](task_event& e) { self->state.put(std::move(e.task)); },
       // The event group also carries the agents' events; the task index has no use for them.
@@ -211,30 +267,6 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
 caf::actor spawn_task_registry(caf::actor_system& sys, task_environment env,
                                std::vector<task> recovered) {
   return sys.spawn(registry_impl, std::move(env), std::move(recovered));
-}
-
-std::string list_tasks(const std::vector<const task*>& all, const task_query& q) {
-  std::vector<const task*> hits;
-  for (const auto* t : all)
-    if (matches(*t, q))
-      hits.push_back(t);
-  const auto limit = static_cast<std::size_t>(std::clamp(q.limit, 1, 200));
-  const auto offset = static_cast<std::size_t>(std::max(q.offset, 0));
-  const auto end = std::min(hits.size(), offset + limit);
-  auto before = [&](const task* a, const task* b) {
-    const auto ka = sort_key(*a, q.sort_by), kb = sort_key(*b, q.sort_by);
-    if (ka != kb)
-      return q.descending ? ka > kb : ka < kb;
-    return q.descending ? a->id > b->id : a->id < b->id;
-  };
-  // Only the requested page needs to be in order.
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
-                    before);
-  json::array page;
-  for (std::size_t i = offset; i < end; ++i)
-    page.push_back(to_json(*hits[i]));
-  return json::serialize(json::object{
-      {"tasks", std::move(page)}, {"total", hits.size()}, {"hasMore", end < hits.size()}});
 }
 
 } // namespace mc::actors

@@ -20,7 +20,4 @@ namespace mc::actors {
 caf::actor spawn_task_registry(caf::actor_system& sys, task_environment env,
                                std::vector<task> recovered);
 
-/// The list answer for a query over an index of tasks: filter, sort, page.
-std::string list_tasks(const std::vector<const task*>& all, const task_query& q);
-
 } // namespace mc::actors

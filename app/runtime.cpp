@@ -3,6 +3,7 @@
 #include "actors/agent_registry.hpp"
 #include "actors/task_registry.hpp"
 
+#include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <boost/json/parse.hpp>
@@ -40,10 +41,17 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   ctx_ = std::make_shared<http::api_context>(std::move(opts.rate_limits));
   ctx_->sys = &sys;
   ctx_->clk = &clk;
+  ctx_->bridge =
+      std::make_unique<http::actor_bridge>(sys, sys.scheduler().num_workers(), http::actor_timeout);
   ctx_->auth = opts.auth;
   ctx_->operators = std::move(opts.operators);
+  // Heartbeat state waits up to one coalescing window in its agent actor, then up to the rest of
+  // the soft interval in the persistence actor: together never longer than the interval.
+  const auto soft_window = opts.persistence.soft_interval / 5;
+  auto persistence_cfg = opts.persistence;
+  persistence_cfg.soft_interval -= soft_window;
   ctx_->db =
-      persistence::spawn_persistence(sys, db, clk, opts.persistence, opts.detached_persistence);
+      persistence::spawn_persistence(sys, db, clk, persistence_cfg, opts.detached_persistence);
   load_idempotency(*db, ctx_->idempotency, clk.now_ms());
 
   auto events = sys.groups().anonymous();
@@ -59,6 +67,7 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   agent_env.clk = &clk;
   agent_env.ids = &ids;
   agent_env.policy = ctx_->policy;
+  agent_env.soft_coalesce = soft_window;
   ctx_->agents =
       actors::spawn_agent_registry(sys, agent_env, std::move(recovered.agents), recovered.tasks);
 
@@ -92,6 +101,7 @@ void runtime::shutdown() {
   self->send_exit(ctx_->tasks, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->agents, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->db, caf::exit_reason::user_shutdown);
+  ctx_->bridge->stop();
 }
 
 } // namespace mc::app

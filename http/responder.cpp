@@ -3,6 +3,7 @@
 #include "http/error_envelope.hpp"
 
 #include <mutex>
+#include <optional>
 
 namespace mc::http {
 
@@ -87,6 +88,23 @@ void responder::set_actor(std::string actor) {
 const std::string& responder::request_id() const noexcept {
   static const std::string none;
   return state_ ? state_->request_id : none;
+}
+
+void responder::guard(responder res, const std::function<void(responder)>& body,
+                      const std::function<response(std::exception_ptr)>& on_exception) {
+  auto s = res.state_;
+  if (!s) {
+    body(std::move(res));
+    return;
+  }
+  enter_handler(s);
+  std::optional<response> failure;
+  try {
+    body(std::move(res));
+  } catch (...) {
+    failure = on_exception(std::current_exception());
+  }
+  leave_handler(s, failure ? &*failure : nullptr);
 }
 
 void responder::enter_handler(const std::shared_ptr<state>& s) {

@@ -4,13 +4,12 @@
 
 #include "http/response.hpp"
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
 
 namespace mc::http {
-
-class router;
 
 /// Move-only and thread-safe: it may be called from any thread. The first call wins; calling
 /// consumes it, so a later call on the same object does nothing. If it is destroyed uncalled,
@@ -39,11 +38,17 @@ class responder {
   /// The request id, for building an error envelope far from the request.
   const std::string& request_id() const noexcept;
 
+  /// Runs `body` with the responder the way the router runs a handler, wherever that happens
+  /// (the router, or an actor reply's continuation): if `body` drops the responder or throws,
+  /// the request is settled once `body` is done, a throw with `on_exception`'s answer rather
+  /// than the drop's 500. An empty responder runs `body` unguarded.
+  static void guard(responder res, const std::function<void(responder)>& body,
+                    const std::function<response(std::exception_ptr)>& on_exception);
+
  private:
-  friend class router;
   struct state;
-  // While the router is inside a handler, a drop or an exception is settled by the router,
-  // so a handler that throws answers with its exception, not with the drop's 500.
+  // While `guard` runs a body, a drop or an exception is settled when the body is done, so a
+  // body that throws answers with its exception, not with the drop's 500.
   static void enter_handler(const std::shared_ptr<state>& s);
   static void leave_handler(const std::shared_ptr<state>& s, response* failure);
 

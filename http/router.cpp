@@ -193,33 +193,34 @@ std::string_view router::handle(const request& req, responder r) const {
     r(std::move(res));
     return m.pattern;
   }
-  auto state = r.state_;
-  if (!state) { // nobody to answer: the handler still runs, for its side effects
-    (*m.target)(req, m.params, std::move(r));
-    return m.pattern;
-  }
-  responder::enter_handler(state);
-  std::optional<response> failure;
+  // An empty responder (nobody to answer) still runs the handler, for its side effects.
+  responder::guard(
+      std::move(r), [&](responder res) { (*m.target)(req, m.params, std::move(res)); },
+      [&](std::exception_ptr failed) { return error_from_exception(std::move(failed), req.id); });
+  return m.pattern;
+}
+
+response error_from_exception(std::exception_ptr failed, std::string_view request_id) {
+  response out;
   try {
-    (*m.target)(req, m.params, std::move(r));
+    std::rethrow_exception(std::move(failed));
   } catch (const http_error& e) {
-    failure = error_response(e, req.id);
-    failure->note = e.what();
+    out = error_response(e, request_id);
+    out.note = e.what();
   } catch (const json_mapping_error& e) {
     boost::json::object details;
     details["field"] = e.field();
     details["problem"] = e.problem();
-    failure = error_response(errc::invalid_input, e.what(), req.id, details);
-    failure->note = e.what();
+    out = error_response(errc::invalid_input, e.what(), request_id, details);
+    out.note = e.what();
   } catch (const std::exception& e) {
-    failure = error_response(errc::internal, "internal error", req.id);
-    failure->note = e.what();
+    out = error_response(errc::internal, "internal error", request_id);
+    out.note = e.what();
   } catch (...) {
-    failure = error_response(errc::internal, "internal error", req.id);
-    failure->note = "unknown exception";
+    out = error_response(errc::internal, "internal error", request_id);
+    out.note = "unknown exception";
   }
-  responder::leave_handler(state, failure ? &*failure : nullptr);
-  return m.pattern;
+  return out;
 }
 
 std::string allow_header(const std::vector<method>& methods) {

@@ -5,6 +5,7 @@
 #include "http/request.hpp"
 #include "http/responder.hpp"
 
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -84,6 +85,10 @@ class router {
 };
 
 /// "GET, HEAD, PATCH": the value of an Allow header.
+/// The envelope for an exception a handler threw (an http_error, a JSON mapping error as 400,
+/// anything else as 500), wherever it was caught: the router, or a handler's continuation.
+response error_from_exception(std::exception_ptr failed, std::string_view request_id);
+
 std::string allow_header(const std::vector<method>& methods);
 
 } // namespace mc::http

@@ -233,12 +233,10 @@ void squad(context_ptr ctx, bool pause, const request& req, const caller& who, r
 
 void ask_agent_snapshot(const context_ptr& ctx, const std::string& agent_id, responder res,
                         std::function<void(const agent&, responder)> next) {
-  auto shared = std::make_shared<responder>(std::move(res));
-  ctx->sys->spawn([=](caf::event_based_actor* self) {
-    self->request(ctx->agents, actor_timeout, actors::snapshot_atom::value, agent_id)
-        .then([=](agent& a) { next(a, std::move(*shared)); },
-              [=](caf::error& e) { (*shared)(error_from_actor(e, shared->request_id())); });
-  });
+  ctx->bridge->ask_then<agent>(ctx->agents, std::move(res),
+                               std::function<void(agent&, responder)>(
+                                   [next](agent& a, responder out) { next(a, std::move(out)); }),
+                               actors::snapshot_atom::value, agent_id);
 }
 
 void add_agent_routes(router& r, context_ptr ctx) {

@@ -9,7 +9,7 @@ void add_health_routes(router& r, context_ptr ctx) {
   add_guarded(r, ctx, method::get, "/health",
               [ctx](const request&, const path_params&, const caller&, responder res) {
                 ask_actor<persistence::persistence_status>(
-                    *ctx->sys, ctx->db, std::move(res),
+                    ctx, ctx->db, std::move(res),
                     [ctx](persistence::persistence_status& st) {
                       const bool ok = !st.degraded;
                       boost::json::object services{

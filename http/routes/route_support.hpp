@@ -83,6 +83,8 @@ struct api_context {
   rate_limiter limits;
   handle_cache<actors::task_actor> task_handles;
   handle_cache<actors::agent_actor> agent_handles;
+  /// How handlers ask actors (set by the runtime).
+  std::unique_ptr<actor_bridge> bridge;
 
   template <class Handle>
   handle_cache<Handle>& handles() {
@@ -143,11 +145,19 @@ std::optional<idempotency_claim> reserve_key(api_context& ctx, const request& re
 /// A responder that settles the reservation with the actor's answer, then answers the client.
 responder settle(context_ptr ctx, const idempotency_claim& claim, responder res);
 
+/// Asks `to` and answers with what `on_reply` makes of its reply.
+template <class Reply, class Handle, class... Ts>
+void ask_actor(const context_ptr& ctx, Handle to, responder res,
+               std::function<response(Reply&)> on_reply, Ts... msg) {
+  ctx->bridge->template ask<Reply>(std::move(to), std::move(res), std::move(on_reply),
+                                   std::move(msg)...);
+}
+
 /// Asks `to` and answers with the api_reply it sends back (status and body as they are).
 template <class Handle, class... Ts>
 void ask_for_reply(const context_ptr& ctx, Handle to, responder res, Ts... msg) {
   ask_actor<actors::api_reply>(
-      *ctx->sys, std::move(to), std::move(res), [](actors::api_reply& r) { return from_reply(r); },
+      ctx, std::move(to), std::move(res), [](actors::api_reply& r) { return from_reply(r); },
       std::move(msg)...);
 }
 
@@ -160,16 +170,13 @@ void with_actor(const context_ptr& ctx, const caf::actor& registry, std::string 
     next(std::move(*known), std::move(res));
     return;
   }
-  auto shared = std::make_shared<responder>(std::move(res));
-  ctx->sys->spawn([=](caf::event_based_actor* self) {
-    self->request(registry, actor_timeout, actors::get_atom::value, id)
-        .then(
-            [=](Handle& h) {
-              ctx->template handles<Handle>().put(id, h);
-              next(h, std::move(*shared));
-            },
-            [=](caf::error& e) { (*shared)(error_from_actor(e, shared->request_id())); });
-  });
+  ctx->bridge->template ask_then<Handle>(
+      registry, std::move(res),
+      std::function<void(Handle&, responder)>([ctx, id, next](Handle& h, responder out) {
+        ctx->template handles<Handle>().put(id, h);
+        next(h, std::move(out));
+      }),
+      actors::get_atom::value, id);
 }
 
 } // namespace mc::http

@@ -67,7 +67,7 @@ void get_task(context_ptr ctx, const path_params& p, responder res) {
   with_actor<actors::task_actor>(ctx, ctx->tasks, std::string(p.get("id")), std::move(res),
                                  [ctx](actors::task_actor t, responder r) {
                                    ask_actor<actors::task_view>(
-                                       *ctx->sys, t, std::move(r),
+                                       ctx, t, std::move(r),
                                        [](actors::task_view& v) {
                                          json::array transitions, messages;
                                          for (const auto& x : v.transitions)
@@ -211,7 +211,7 @@ void with_view(const context_ptr& ctx, const path_params& p, responder res,
                std::function<response(actors::task_view&)> render) {
   with_actor<actors::task_actor>(ctx, ctx->tasks, std::string(p.get("id")), std::move(res),
                                  [ctx, render](actors::task_actor t, responder r) {
-                                   ask_actor<actors::task_view>(*ctx->sys, t, std::move(r), render,
+                                   ask_actor<actors::task_view>(ctx, t, std::move(r), render,
                                                                 actors::get_atom::value);
                                  });
 }
