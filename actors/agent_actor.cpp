@@ -10,6 +10,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <map>
+
 namespace mc::actors {
 namespace {
 
@@ -19,7 +21,11 @@ struct agent_state {
   static inline const char* name = "agent";
   agent_environment env;
   mc::agent agent;
-  std::vector<assigned_task> open_tasks;
+  /// The agent's open tasks by id (the heartbeat lists them in id order).
+  std::map<std::string, assigned_task> open_tasks;
+  /// How many of them are in progress (a drain waits for none), kept with every change rather
+  /// than counted per change: an agent may hold many tasks.
+  std::int32_t in_progress = 0;
   /// Soft state a heartbeat reports; not part of the durable record.
   std::string reported_status;
   std::optional<std::string> session_key;
@@ -35,10 +41,7 @@ struct agent_state {
 using self_ptr = agent_actor::stateful_pointer<agent_state>;
 
 bool has_work_in_progress(const agent_state& st) {
-  for (const auto& t : st.open_tasks)
-    if (t.status == task_status::in_progress)
-      return true;
-  return false;
+  return st.in_progress > 0;
 }
 
 json::value agent_json(const agent& a) {
@@ -194,7 +197,7 @@ caf::result<api_reply> on_control(self_ptr self, agent_control_command& cmd) {
 
 std::string heartbeat_body(agent_state& st, epoch_ms now) {
   json::array tasks;
-  for (const auto& t : st.open_tasks)
+  for (const auto& [id, t] : st.open_tasks)
     tasks.push_back(json::object{{"id", t.id},
                                  {"title", t.title},
                                  {"status", to_string(t.status)},
@@ -272,9 +275,28 @@ caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
   return reply;
 }
 
+void apply_assignments(agent_state& st, assignments& a) {
+  auto forget = [&st](std::map<std::string, assigned_task>::iterator it) {
+    if (it->second.status == task_status::in_progress)
+      --st.in_progress;
+    st.open_tasks.erase(it);
+  };
+  for (auto& t : a.tasks) {
+    if (auto it = st.open_tasks.find(t.id); it != st.open_tasks.end())
+      forget(it);
+    if (t.status == task_status::in_progress)
+      ++st.in_progress;
+    auto id = t.id;
+    st.open_tasks.emplace(std::move(id), std::move(t));
+  }
+  for (const auto& id : a.closed)
+    if (auto it = st.open_tasks.find(id); it != st.open_tasks.end())
+      forget(it);
+}
+
 void on_assignments(self_ptr self, assignments& a) {
   auto& st = self->state;
-  st.open_tasks = std::move(a.tasks);
+  apply_assignments(st, a);
   auto settled = settle_drain(st.agent, has_work_in_progress(st));
   if (!settled)
     return;
@@ -293,7 +315,7 @@ agent_actor::behavior_type agent_impl(self_ptr self, agent_environment env, agen
                                       assignments open_tasks) {
   self->state.env = std::move(env);
   self->state.agent = std::move(state);
-  self->state.open_tasks = std::move(open_tasks.tasks);
+  apply_assignments(self->state, open_tasks);
   return {
       [self](get_atom) { return self->state.agent; },
       [self](patch_atom, agent_patch_command& cmd) { return on_patch(self, cmd); },

@@ -55,6 +55,20 @@ assignments assignments_of(const registry_state& st, const std::string& agent_id
   return out;
 }
 
+/// What changed for `agent_id` about one task: open for it now, or not any more.
+assignments change_for(const registry_state& st, const std::string& agent_id,
+                       const std::string& task_id) {
+  assignments out;
+  if (auto mine = st.by_agent.find(agent_id); mine != st.by_agent.end()) {
+    if (auto t = mine->second.open.find(task_id); t != mine->second.open.end()) {
+      out.tasks.push_back(t->second);
+      return out;
+    }
+  }
+  out.closed.push_back(task_id);
+  return out;
+}
+
 /// Records a task's current assignees and status; returns the agents whose open tasks changed.
 std::vector<std::string> track_task(registry_state& st, const task& t) {
   std::vector<std::string> touched;
@@ -317,7 +331,7 @@ caf::behavior registry_impl(self_ptr self, agent_environment env, std::vector<ag
         for (const auto& id : track_task(s, e.task)) {
           auto it = s.actors.find(id);
           if (it != s.actors.end())
-            self->send(it->second, assignments_of(s, id));
+            self->send(it->second, change_for(s, id, e.task.id));
         }
       },
   };

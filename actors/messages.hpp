@@ -191,9 +191,13 @@ struct assigned_task {
   std::int32_t priority = 3;
 };
 
-/// From the agent registry to an agent actor: the agent's open tasks now.
+/// From the agent registry to an agent actor: how the agent's open tasks changed (at spawn, all
+/// of them). A change of one task sends one task, however many the agent has.
 struct assignments {
+  /// Open for the agent now: new, or changed.
   std::vector<assigned_task> tasks;
+  /// Ids of tasks no longer open for the agent.
+  std::vector<std::string> closed;
 };
 
 /// `GET /api/agents` filters and sort.
@@ -257,7 +261,7 @@ BOOST_DESCRIBE_STRUCT(agent_control_command, (),
 BOOST_DESCRIBE_STRUCT(heartbeat_command, (),
                       (reported_status, current_task_id, session_key, acknowledged))
 BOOST_DESCRIBE_STRUCT(assigned_task, (), (id, title, status, priority))
-BOOST_DESCRIBE_STRUCT(assignments, (), (tasks))
+BOOST_DESCRIBE_STRUCT(assignments, (), (tasks, closed))
 BOOST_DESCRIBE_STRUCT(agent_query, (), (statuses, role, sort_by, descending, limit, offset))
 BOOST_DESCRIBE_STRUCT(agent_event, (), (agent, previous_status, heartbeat))
 BOOST_DESCRIBE_STRUCT(squad_command, (), (pause, actor, reason))
