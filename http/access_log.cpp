@@ -6,11 +6,15 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <mutex>
+
+#include <unistd.h>
 
 namespace mc::http {
 
@@ -28,6 +32,19 @@ class function_sink final : public spdlog::sinks::base_sink<std::mutex> {
 
  private:
   std::function<void(std::string_view)> f_;
+};
+
+/// stdout when it is a pipe or a file (a log collector, not a person at a terminal): lines are
+/// written without spdlog's flush per line, which costs a write(2) per request, and reach the
+/// collector within a second (warnings and errors at once).
+class collected_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  }
+  void flush_() override { std::fflush(stdout); }
 };
 
 std::int64_t epoch_ms() {
@@ -85,10 +102,22 @@ std::shared_ptr<access_log> access_log::to_logger(std::shared_ptr<spdlog::logger
 }
 
 std::shared_ptr<access_log> access_log::to_stdout(log_format f) {
-  auto logger =
-      std::make_shared<spdlog::logger>("http", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  const bool terminal = ::isatty(::fileno(stdout)) == 1;
+  spdlog::sink_ptr sink;
+  if (terminal)
+    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  else
+    sink = std::make_shared<collected_stdout_sink>();
+  auto logger = std::make_shared<spdlog::logger>("http", std::move(sink));
   // JSON lines carry their own time and level, so the pattern adds nothing around them.
   logger->set_pattern(f == log_format::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  if (!terminal) {
+    logger->flush_on(spdlog::level::warn);
+    // One flusher thread for every registered logger; the server has one access log.
+    if (!spdlog::get(logger->name()))
+      spdlog::register_logger(logger);
+    spdlog::flush_every(std::chrono::seconds(1));
+  }
   return to_logger(std::move(logger), f);
 }
 

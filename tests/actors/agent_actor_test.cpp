@@ -138,7 +138,7 @@ class AgentActor : public ::testing::Test,
   }
 
   static assignments working_on(task_status s) {
-    return assignments{{assigned_task{"tsk_1", "write", s, 2}}};
+    return assignments{{assigned_task{"tsk_1", "write", s, 2}}, {}};
   }
 
   static inline int counter = 0;
@@ -188,6 +188,23 @@ TEST_F(AgentActor, DrainWaitsForTheWorkInProgressThenPauses) {
   drain();
   EXPECT_EQ(current().status, agent_status::paused);
   EXPECT_EQ(stored()->status, agent_status::paused);
+}
+
+TEST_F(AgentActor, AssignmentChangesAddUpdateAndCloseOneTaskAtATime) {
+  start(agent_status::active, working_on(task_status::in_progress));
+  caf::anon_send(actor, assignments{{assigned_task{"tsk_2", "review", task_status::assigned, 3}},
+                                    {}});
+  drain();
+  EXPECT_EQ(heartbeat().body().at("assignedTasks").as_array().size(), 2u);
+  control(agent_control::drain);
+  EXPECT_EQ(current().status, agent_status::drained) << "tsk_1 is still in progress";
+  // tsk_1 leaves the agent (reassigned or finished): the drain settles, tsk_2 stays listed.
+  caf::anon_send(actor, assignments{{}, {"tsk_1"}});
+  drain();
+  EXPECT_EQ(current().status, agent_status::paused);
+  auto listed = heartbeat().body().at("assignedTasks").as_array();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed.at(0).at("id").as_string(), "tsk_2");
 }
 
 TEST_F(AgentActor, DrainWithoutWorkPausesAtOnce) {
