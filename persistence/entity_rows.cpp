@@ -91,7 +91,9 @@ row to_row(const message& x) {
 row to_row(const audit_record& x) {
   return {table_id::audit,
           0,
-          {cell::of(x.id), cell::of(x.at), cell::of(x.task_id), cell::of(x.agent_id), doc_of(x)}};
+          {cell::of(x.id), cell::of(x.at), cell::of(x.task_id), cell::of(x.agent_id), doc_of(x),
+           // prev_hash and hash: the store chains the record when it commits it.
+           cell::null(), cell::null()}};
 }
 
 row idempotency_row(std::string key, std::string fingerprint, std::string response,

@@ -2,6 +2,7 @@
 
 #include "persistence/sql_common.hpp"
 
+#include "persistence/audit_chain.hpp"
 #include "persistence/migrations.hpp"
 
 #include <pqxx/pqxx>
@@ -27,6 +28,8 @@ using namespace sql;
 // serialises concurrent migrations ("MCMIGRAT").
 constexpr std::int64_t server_lock_key = 0x4d43'5345'5256'4552;
 constexpr std::int64_t migrate_lock_key = 0x4d43'4d49'4752'4154;
+// Transaction-level key that serialises writers appending to the audit chain ("MCAUDITC").
+constexpr std::int64_t audit_chain_lock_key = 0x4d43'4155'4449'5443;
 
 // --- Row checks and grouping. sqlite_store.cpp has the same few helpers: the two stores share
 // no private header so that each can be read (and replaced) on its own.
@@ -348,6 +351,30 @@ struct postgres_store::impl {
             ", 'seq')::regclass AS s) AS q");
   }
 
+  /// The hash of the last chained audit record, read under a transaction-level lock that queues
+  /// every other writer of audit rows until this transaction ends, so two writers can never
+  /// append to the same tail. The read is its own statement, taken after the lock is granted:
+  /// under READ COMMITTED it sees the rows of the writer that held the lock before.
+  std::string audit_tail(pqxx::transaction_base& tx) {
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(audit_chain_lock_key) + ")");
+    const pqxx::result r =
+        exec_named(tx, "mc_audit_tail",
+                   [] {
+                     return std::string("SELECT \"hash\" FROM \"audit\" WHERE \"hash\" IS NOT NULL "
+                                        "ORDER BY \"seq\" DESC LIMIT 1");
+                   },
+                   {});
+    return r.empty() ? std::string(chain_genesis) : r[0][0].as<std::string>();
+  }
+
+  /// Chains the new audit rows of `groups` (copies kept in `storage`), then writes everything.
+  void chain_and_write(pqxx::transaction_base& tx, table_groups& groups,
+                       std::vector<row>& storage) {
+    chain_audit_rows(groups[static_cast<std::size_t>(table_id::audit)], storage,
+                     [&] { return audit_tail(tx); });
+    write_groups(tx, groups);
+  }
+
   void write_groups(pqxx::transaction_base& tx, const table_groups& groups) {
     for (std::size_t ti = 0; ti < table_count; ++ti) {
       const std::vector<const row*>& rows = groups[ti];
@@ -415,7 +442,8 @@ class pg_txn final : public store_txn {
     writable();
     table_groups groups;
     add_to_groups(groups, rows);
-    s_.guarded("write", [&] { s_.write_groups(tx_, groups); });
+    std::vector<row> chained;
+    s_.guarded("write", [&] { s_.chain_and_write(tx_, groups, chained); });
   }
 
   void remove(table_id t, std::string_view key) override {
@@ -470,6 +498,8 @@ class pg_txn final : public store_txn {
       add(quoted(c.name) + " >= " + int_literal(f.range_from) + " AND " + quoted(c.name) + " < " +
           int_literal(f.range_to));
     }
+    if (f.after_seq > 0 && d.kind == table_kind::journal)
+      add("\"seq\" > " + int_literal(f.after_seq));
     std::string sql = "SELECT " + select_list(d) + " FROM " + quoted(d.name) + where +
                       " ORDER BY " + quoted(key_column(d));
     if (f.limit != 0)
@@ -646,9 +676,10 @@ void postgres_store::commit(std::span<const write_batch* const> batches) {
   if (!any)
     return;
   pqxx::connection& c = s.connection();
+  std::vector<row> chained;
   s.guarded("commit", [&] {
     pqxx::work tx(c);
-    s.write_groups(tx, groups);
+    s.chain_and_write(tx, groups, chained);
     tx.commit();
   });
 }
@@ -702,6 +733,14 @@ void postgres_store::release_server_lock() {
     }
   }
   s.lock_held = false;
+}
+
+} // namespace mc::persistence
+
+namespace mc::persistence {
+
+std::unique_ptr<store> postgres_store::open_another() const {
+  return std::make_unique<postgres_store>(impl_->url);
 }
 
 } // namespace mc::persistence

@@ -32,6 +32,7 @@ class postgres_store final : public store {
   bool reconnect() override;
   bool try_claim_server_lock() override;
   void release_server_lock() override;
+  std::unique_ptr<store> open_another() const override;
 
   struct impl;
 

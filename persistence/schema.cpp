@@ -52,11 +52,9 @@ constexpr column_def transitions_cols[] = {
     {"task_id", ct::text}, {"created_at", ct::integer}, {"doc", ct::text}};
 constexpr column_def messages_cols[] = {
     {"id", ct::text}, {"task_id", ct::text}, {"created_at", ct::integer}, {"doc", ct::text}};
-constexpr column_def audit_cols[] = {{"id", ct::text},
-                                     {"at", ct::integer},
-                                     {"task_id", ct::text},
-                                     {"agent_id", ct::text},
-                                     {"doc", ct::text}};
+constexpr column_def audit_cols[] = {
+    {"id", ct::text},  {"at", ct::integer},     {"task_id", ct::text}, {"agent_id", ct::text},
+    {"doc", ct::text}, {"prev_hash", ct::text}, {"hash", ct::text}};
 constexpr column_def approval_decisions_cols[] = {
     {"approval_id", ct::text}, {"created_at", ct::integer}, {"doc", ct::text}};
 constexpr column_def idempotency_cols[] = {{"key", ct::text},

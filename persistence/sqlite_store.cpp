@@ -2,6 +2,7 @@
 
 #include "persistence/sql_common.hpp"
 
+#include "persistence/audit_chain.hpp"
 #include "persistence/migrations.hpp"
 
 #include <sqlite3.h>
@@ -124,6 +125,7 @@ struct sqlite_store::impl {
   int lock_fd = -1;
   std::array<std::array<sqlite3_stmt*, op_total>, table_count> cache{};
   std::unordered_map<std::string, sqlite3_stmt*> scan_cache;
+  sqlite3_stmt* audit_tail_stmt = nullptr;
 
   impl(std::filesystem::path data_dir, std::chrono::milliseconds timeout)
       : dir(std::move(data_dir)), db_path(dir / "mission-control.db"),
@@ -195,6 +197,8 @@ struct sqlite_store::impl {
     for (auto& [sql, st] : scan_cache)
       sqlite3_finalize(st);
     scan_cache.clear();
+    sqlite3_finalize(audit_tail_stmt);
+    audit_tail_stmt = nullptr;
     if (db != nullptr)
       sqlite3_close_v2(db);
     db = nullptr;
@@ -352,10 +356,32 @@ class sqlite_txn final : public store_txn {
 
   void write(std::span<const row> rows) override {
     writable();
-    for (const row& r : rows)
+    std::vector<const row*> ordered;
+    ordered.reserve(rows.size());
+    for (const row& r : rows) {
       check_row(r);
-    for (const row& r : rows)
-      write_one(r);
+      ordered.push_back(&r);
+    }
+    std::vector<row> chained;
+    chain_audit_rows(ordered, chained, [&] { return audit_tail(); });
+    for (const row* r : ordered)
+      write_one(*r);
+  }
+
+  /// The hash of the last chained audit record. A writing transaction holds SQLite's write lock
+  /// from its BEGIN IMMEDIATE, so no other writer can append behind this read.
+  std::string audit_tail() {
+    lease st(s_, s_.audit_tail_stmt, [] {
+      return std::string("SELECT \"hash\" FROM \"audit\" WHERE \"hash\" IS NOT NULL ORDER BY "
+                         "\"seq\" DESC LIMIT 1");
+    });
+    const int rc = sqlite3_step(st.get());
+    if (rc == SQLITE_DONE)
+      return std::string(chain_genesis);
+    if (rc != SQLITE_ROW)
+      s_.fail(rc, "read the audit chain's tail");
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+    return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st.get(), 0)));
   }
 
   void write_one(const row& r) {
@@ -412,6 +438,12 @@ class sqlite_txn final : public store_txn {
       where += quoted(c.name) + " >= ? AND " + quoted(c.name) + " < ?";
       args.push_back(cell::of(f.range_from));
       args.push_back(cell::of(f.range_to));
+    }
+    if (f.after_seq > 0 && d.kind == table_kind::journal) {
+      if (!where.empty())
+        where += " AND ";
+      where += "\"seq\" > ?";
+      args.push_back(cell::of(f.after_seq));
     }
     if (!where.empty())
       sql += " WHERE " + where;
@@ -575,7 +607,7 @@ void sqlite_store::transact(const std::function<void(store_txn&)>& fn, bool read
 
 void sqlite_store::commit(std::span<const write_batch* const> batches) {
   impl& s = *impl_;
-  const table_groups groups = group_by_table(batches);
+  table_groups groups = group_by_table(batches);
   bool any = false;
   for (const auto& g : groups)
     any = any || !g.empty();
@@ -585,6 +617,9 @@ void sqlite_store::commit(std::span<const write_batch* const> batches) {
   s.exec("BEGIN IMMEDIATE", "begin");
   try {
     sqlite_txn txn(s, false);
+    std::vector<row> chained;
+    chain_audit_rows(groups[static_cast<std::size_t>(table_id::audit)], chained,
+                     [&] { return txn.audit_tail(); });
     for (const auto& g : groups)
       for (const row* r : g)
         txn.write_one(*r);
@@ -633,6 +668,10 @@ bool sqlite_store::try_claim_server_lock() {
 
 void sqlite_store::release_server_lock() {
   impl_->unlock();
+}
+
+std::unique_ptr<store> sqlite_store::open_another() const {
+  return std::make_unique<sqlite_store>(impl_->dir, impl_->busy_timeout);
 }
 
 } // namespace mc::persistence

@@ -33,6 +33,7 @@ class sqlite_store final : public store {
   bool reconnect() override;
   bool try_claim_server_lock() override;
   void release_server_lock() override;
+  std::unique_ptr<store> open_another() const override;
 
   const std::filesystem::path& database_path() const noexcept;
 

@@ -52,6 +52,8 @@ struct scan_filter {
   std::int64_t range_to = std::numeric_limits<std::int64_t>::max();
   /// At most this many rows; 0 means all.
   std::size_t limit = 0;
+  /// Journals only, when positive: only rows with seq > after_seq (keyset paging).
+  std::int64_t after_seq = 0;
 };
 
 /// The operations available inside one transaction.
@@ -98,6 +100,11 @@ class store {
   /// False when another process holds it. Released by release_server_lock or process exit.
   virtual bool try_claim_server_lock() = 0;
   virtual void release_server_lock() = 0;
+  /// A second, independent connection to the same database (for reads that must not queue
+  /// behind the writer, e.g. the audit export). Throws store_error(config) where unsupported.
+  virtual std::unique_ptr<store> open_another() const {
+    throw store_error(store_errc::config, "this store cannot open a second connection");
+  }
 };
 
 struct store_config {

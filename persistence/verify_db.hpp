@@ -30,6 +30,11 @@ struct verify_report {
   int expected_schema_version = 0;
   table_counts rows{};
   std::vector<db_problem> problems;
+  /// The audit hash chain: records on it, records from before it began, and the hash of its
+  /// last record (empty when none).
+  std::int64_t audit_chained = 0;
+  std::int64_t audit_unchained = 0;
+  std::string audit_head;
   bool ok() const noexcept { return problems.empty(); }
 };
 
@@ -45,6 +50,10 @@ struct verify_report {
 ///   object document.
 /// Counters: an agent's totalSpend and a task's actualCost must equal the sum of costUsd of their
 /// runs. todaySpend is not checked: operators reset it (runbook "Reset Agent State").
+/// Audit chain (audit_chain.hpp): every record after the chain began is hashed, links to the one
+/// before it and matches its hash: a deleted, edited, inserted or moved record is a problem.
+/// Records from before the chain (schema < 3) are counted, not problems. Deleting records at the
+/// very end leaves a shorter valid chain: compare audit_head with one noted down elsewhere.
 /// References are checked where the field must name a stored entity; audit records are history
 /// and may name entities that never came to exist (a refused registration), so they are not.
 verify_report verify_db(store& s, const verify_options& options = {});
