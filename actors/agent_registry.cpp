@@ -1,5 +1,6 @@
 #include "actors/agent_registry.hpp"
 
+#include "actors/approval_messages.hpp"
 #include "actors/field_errors.hpp"
 #include "domain/policy.hpp"
 #include "persistence/entity_rows.hpp"
@@ -334,6 +335,8 @@ caf::behavior registry_impl(self_ptr self, agent_environment env, std::vector<ag
             self->send(it->second, change_for(s, id, e.task.id));
         }
       },
+      // Approval events also travel on the group; the registry has no use for them.
+      [](const approval_event&) {},
   };
 }
 

@@ -1,6 +1,7 @@
 #include "actors/message_types.hpp"
 
 #include "actors/agent_registry.hpp"
+#include "actors/approval_actor.hpp"
 #include "actors/task_registry.hpp"
 
 namespace mc::actors {
@@ -37,6 +38,14 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<agent_event>("mc.agent_event");
   cfg.add_message_type<squad_command>("mc.squad_command");
   cfg.add_message_type<agent_actor>("mc.agent_actor");
+  // Approvals.
+  cfg.add_message_type<create_approval_command>("mc.create_approval_command");
+  cfg.add_message_type<decide_approval_command>("mc.decide_approval_command");
+  cfg.add_message_type<task_approval_command>("mc.task_approval_command");
+  cfg.add_message_type<approval_outcome>("mc.approval_outcome");
+  cfg.add_message_type<approval_event>("mc.approval_event");
+  cfg.add_message_type<approval_query>("mc.approval_query");
+  cfg.add_message_type<mc::approval>("mc.approval");
 }
 
 } // namespace mc::actors

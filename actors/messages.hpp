@@ -87,6 +87,8 @@ struct task_view {
   mc::task task;
   std::vector<transition> transitions;
   std::vector<message> messages;
+  /// The task's approval requests, oldest first.
+  std::vector<approval> approvals;
 };
 
 /// What task actors publish to their subscribers (the registry's indexes, the supervisors).
@@ -236,7 +238,7 @@ BOOST_DESCRIBE_STRUCT(task_patch_command, (),
 BOOST_DESCRIBE_STRUCT(post_message_command, (),
                       (draft, by_system, actor_type, actor, idempotency_key,
                        idempotency_fingerprint, idempotency_expires_at))
-BOOST_DESCRIBE_STRUCT(task_view, (), (task, transitions, messages))
+BOOST_DESCRIBE_STRUCT(task_view, (), (task, transitions, messages, approvals))
 BOOST_DESCRIBE_STRUCT(task_event, (), (task, moved, posted))
 BOOST_DESCRIBE_STRUCT(create_task_command, (),
                       (draft, creator, idempotency_key, idempotency_fingerprint,

@@ -1,5 +1,6 @@
 #include "actors/task_actor.hpp"
 
+#include "actors/approval_changes.hpp"
 #include "actors/field_errors.hpp"
 #include "domain/mentions.hpp"
 #include "persistence/entity_rows.hpp"
@@ -53,6 +54,7 @@ void on_transition(self_ptr self, transition_command& cmd,
   auto& st = self->state;
   const auto& env = st.env;
   transition_context ctx;
+  ctx.approval = latest_approval_status(st.view);
   ctx.actor_status = cmd.actor_status;
   const auto active = env.policy->get();
   ctx.max_review_cycles = active->policy.max_review_cycles;
@@ -86,6 +88,15 @@ void on_transition(self_ptr self, transition_command& cmd,
   }
   batch.rows.push_back(
       persistence::to_row(audit_of(st.view.task, out, env.ids->next(id_prefix::activity))));
+  // → needs_approval files a state_transition approval in the same commit.
+  std::optional<approval> filed;
+  if (out.request_approval) {
+    filed = approval_for_move(st.view.task, out.record, env.ids->next(id_prefix::approval), now);
+    batch.rows.push_back(persistence::to_row(*filed));
+    batch.rows.push_back(
+        persistence::to_row(request_audit(*filed, out.record.actor == "system" ? "system" : "actor",
+                                          out.record.actor, env.ids->next(id_prefix::activity))));
+  }
   api_reply reply{200, transition_reply_body(out.next, out.record)};
   if (!cmd.idempotency_key.empty())
     batch.rows.push_back(
@@ -95,14 +106,19 @@ void on_transition(self_ptr self, transition_command& cmd,
   // one task never interleave and the state changes only once the change is durable.
   self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
       .await(
-          [self, rp, out, plan_message, reply](persistence::write_ack) mutable {
+          [self, rp, out, plan_message, reply, filed](persistence::write_ack) mutable {
             auto& s = self->state;
             s.view.task = out.next;
             s.view.transitions.push_back(out.record);
             if (plan_message)
               s.view.messages.push_back(*plan_message);
-            if (s.env.events)
+            if (filed)
+              s.view.approvals.push_back(*filed);
+            if (s.env.events) {
               caf::anon_send(s.env.events, task_event{s.view.task, out.record, plan_message});
+              if (filed)
+                caf::anon_send(s.env.events, approval_event{*filed, s.view.task});
+            }
             rp.deliver(std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -126,16 +142,28 @@ void with_history(self_ptr self, std::function<void()> next,
             self->request(e.db, e.write_timeout, persistence::read_atom::value,
                           persistence::table_id::messages, std::string("task_id"), id)
                 .await(
-                    [self, transitions, next](std::vector<persistence::row>& messages) {
-                      auto& s = self->state;
-                      s.view.transitions.clear();
-                      for (const auto& r : transitions)
-                        s.view.transitions.push_back(persistence::from_row<transition>(r));
-                      s.view.messages.clear();
-                      for (const auto& r : messages)
-                        s.view.messages.push_back(persistence::from_row<message>(r));
-                      s.history_loaded = true;
-                      next();
+                    [self, id, transitions, next, fail](std::vector<persistence::row>& messages) {
+                      const auto& env2 = self->state.env;
+                      self->request(env2.db, env2.write_timeout, persistence::read_atom::value,
+                                    persistence::table_id::approvals, std::string("task_id"), id)
+                          .await(
+                              [self, transitions, messages,
+                               next](std::vector<persistence::row>& approvals) {
+                                auto& s = self->state;
+                                s.view.transitions.clear();
+                                for (const auto& r : transitions)
+                                  s.view.transitions.push_back(
+                                      persistence::from_row<transition>(r));
+                                s.view.messages.clear();
+                                for (const auto& r : messages)
+                                  s.view.messages.push_back(persistence::from_row<message>(r));
+                                s.view.approvals.clear();
+                                for (const auto& r : approvals)
+                                  s.view.approvals.push_back(persistence::from_row<approval>(r));
+                                s.history_loaded = true;
+                                next();
+                              },
+                              fail);
                     },
                     fail);
           },
@@ -255,6 +283,50 @@ void on_post(self_ptr self, post_message_command& cmd, caf::typed_response_promi
       [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
+/// Commits an approval request or decision (actors/approval_changes.hpp) and adopts it on the
+/// ack; `await`, as for a move.
+void commit_approval_change(self_ptr self, task_approval_change change,
+                            caf::typed_response_promise<approval_outcome> rp) {
+  const auto& env = self->state.env;
+  auto batch = std::move(change.batch);
+  self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
+      .await(
+          [self, rp, change](persistence::write_ack) mutable {
+            auto& s = self->state;
+            s.view = std::move(change.next);
+            if (s.env.events) {
+              if (change.moved)
+                caf::anon_send(s.env.events, task_event{s.view.task, change.moved, std::nullopt});
+              caf::anon_send(s.env.events, approval_event{change.subject, s.view.task});
+            }
+            rp.deliver(approval_outcome{std::move(change.subject), std::move(change.reply)});
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+/// A request or a decision: the task's approvals must be loaded first.
+caf::typed_response_promise<approval_outcome> on_approval(self_ptr self, task_approval_command& cmd,
+                                                          bool decision) {
+  auto rp = self->make_response_promise<approval_outcome>();
+  with_history(
+      self,
+      [self, cmd, rp, decision]() mutable {
+        const auto& st = self->state;
+        if (decision) {
+          commit_approval_change(self, plan_approval_decision(st.view, cmd, st.env), rp);
+          return;
+        }
+        auto planned = plan_approval_request(st.view, cmd, st.env);
+        if (auto* err = std::get_if<caf::error>(&planned)) {
+          rp.deliver(std::move(*err));
+          return;
+        }
+        commit_approval_change(self, std::move(std::get<task_approval_change>(planned)), rp);
+      },
+      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
 task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_view state,
                                     bool history_loaded) {
   self->state.env = std::move(env);
@@ -270,9 +342,19 @@ task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_vi
       },
       [self](transition_atom, transition_command& cmd) -> caf::typed_response_promise<api_reply> {
         auto rp = self->make_response_promise<api_reply>();
-        on_transition(self, cmd, rp);
+        // Leaving needs_approval depends on the approval's status: load the approvals first.
+        if (self->state.view.task.status == task_status::needs_approval)
+          with_history(
+              self, [self, cmd, rp]() mutable { on_transition(self, cmd, rp); },
+              [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+        else
+          on_transition(self, cmd, rp);
         return rp;
       },
+      [self](request_approval_atom, task_approval_command& cmd) {
+        return on_approval(self, cmd, false);
+      },
+      [self](decide_atom, task_approval_command& cmd) { return on_approval(self, cmd, true); },
       [self](patch_atom, task_patch_command& cmd) -> caf::typed_response_promise<api_reply> {
         auto rp = self->make_response_promise<api_reply>();
         on_patch(self, cmd, rp);

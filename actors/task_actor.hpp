@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/active_policy.hpp"
+#include "actors/approval_messages.hpp"
 #include "actors/messages.hpp"
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
@@ -17,19 +18,24 @@
 
 namespace mc::actors {
 
-using task_actor =
-    caf::typed_actor<caf::replies_to<get_atom>::with<task_view>,
-                     /// Replies `{"task":…,"transition":…}`; refusals are errc::refused (422) or
-                     /// errc::forbidden (403) errors whose context carries the failed guards and
-                     /// the allowed targets as JSON.
-                     caf::replies_to<transition_atom, transition_command>::with<api_reply>,
-                     /// Replies `{"task":…}`; a bad value is errc::invalid_input (400), an edit
-                     /// the task's state does not allow errc::conflict (409), both with the
-                     /// problems as JSON `{"errors":[{field,message}]}` in the context.
-                     caf::replies_to<patch_atom, task_patch_command>::with<api_reply>,
-                     /// Replies 201 `{"message":…}` with the mentions resolved; refusals as for
-                     /// a patch, plus errc::forbidden for a type reserved to the system.
-                     caf::replies_to<post_atom, post_message_command>::with<api_reply>>;
+using task_actor = caf::typed_actor<
+    caf::replies_to<get_atom>::with<task_view>,
+    /// Replies `{"task":…,"transition":…}`; refusals are errc::refused (422) or
+    /// errc::forbidden (403) errors whose context carries the failed guards and
+    /// the allowed targets as JSON.
+    caf::replies_to<transition_atom, transition_command>::with<api_reply>,
+    /// Replies `{"task":…}`; a bad value is errc::invalid_input (400), an edit
+    /// the task's state does not allow errc::conflict (409), both with the
+    /// problems as JSON `{"errors":[{field,message}]}` in the context.
+    caf::replies_to<patch_atom, task_patch_command>::with<api_reply>,
+    /// Replies 201 `{"message":…}` with the mentions resolved; refusals as for
+    /// a patch, plus errc::forbidden for a type reserved to the system.
+    caf::replies_to<post_atom, post_message_command>::with<api_reply>,
+    /// From the approvals actor (actors/approval_changes.hpp): a request moves
+    /// the task into needs_approval, a decision out of it, each committed with
+    /// the approval in one batch.
+    caf::replies_to<request_approval_atom, task_approval_command>::with<approval_outcome>,
+    caf::replies_to<decide_atom, task_approval_command>::with<approval_outcome>>;
 
 /// What every task actor shares: its collaborators and the policy knobs the rules need.
 struct task_environment {

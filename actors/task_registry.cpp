@@ -168,7 +168,7 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
   self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(batch))
       .then(
           [self, rp, t, history, reply](persistence::write_ack) mutable {
-            adopt(self, task_view{t, history, {}}, /*history_loaded=*/true);
+            adopt(self, task_view{t, history, {}, {}}, /*history_loaded=*/true);
             if (self->state.env.events)
               self->send(self->state.env.events, task_event{t, history.back(), std::nullopt});
             rp.deliver(std::move(reply));
@@ -242,7 +242,7 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
   if (self->state.env.events)
     self->join(self->state.env.events);
   for (auto& t : recovered)
-    adopt(self, task_view{std::move(t), {}, {}}, /*history_loaded=*/false);
+    adopt(self, task_view{std::move(t), {}, {}, {}}, /*history_loaded=*/false);
   return {
       [self](create_atom, create_task_command& cmd) { return create(self, cmd); },
       [self](get_atom, const std::string& id) -> caf::result<task_actor> {
@@ -259,6 +259,7 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
       [self](task_event& e) { self->state.put(std::move(e.task)); },
       // The event group also carries the agents' events; the task index has no use for them.
       [](const agent_event&) {},
+      [](const approval_event&) {},
   };
 }
 

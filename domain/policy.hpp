@@ -81,11 +81,14 @@ struct policy {
   std::int32_t max_review_cycles = 3;
   /// Daily spend resets at local midnight here.
   std::string timezone = "America/Los_Angeles";
+  /// Whether a lead agent may approve or deny approval requests (never its own); otherwise only
+  /// the operator decides.
+  bool lead_may_decide_approvals = false;
   friend bool operator==(const policy&, const policy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(policy, (),
                       (roles, task_budgets, spawn, risk, lead_may_complete_review,
-                       max_review_cycles, timezone))
+                       max_review_cycles, timezone, lead_may_decide_approvals))
 
 policy default_policy();
 

@@ -47,6 +47,7 @@ recovered_state recover(store& db) {
              out.unreadable);
         load(txn, table_id::alerts, status_is("open"), out.open_alerts, out.unreadable);
         load(txn, table_id::alerts, status_is("acknowledged"), out.open_alerts, out.unreadable);
+        load(txn, table_id::approvals, {}, out.approvals, out.unreadable);
       },
       /*read_only=*/true);
   out.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -22,6 +22,8 @@ struct recovered_state {
   std::vector<alert> open_alerts;
   /// Rows whose document could not be read, as "table/key: problem" (verify-db explains more).
   std::vector<std::string> unreadable;
+  /// Every approval, decided ones too (`GET /api/approvals?status=approved` lists them).
+  std::vector<approval> approvals;
   std::int64_t elapsed_ms = 0;
 
   std::size_t entity_count() const noexcept {

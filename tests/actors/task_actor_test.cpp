@@ -67,7 +67,7 @@ class TaskActor : public ::testing::Test,
 
   void start(task t) {
     t.id = "tsk_1";
-    actor = spawn_task_actor(sys, env, task_view{t, {}, {}});
+    actor = spawn_task_actor(sys, env, task_view{t, {}, {}, {}});
   }
 
   outcome transition(transition_command cmd) {
@@ -435,7 +435,7 @@ TEST_F(TaskActor, ARecoveredTaskReadsItsThreadBeforeTakingAReply) {
       false);
   auto t = assigned_to_ann();
   t.id = "tsk_1";
-  actor = spawn_task_actor(sys, env, task_view{t, {}, {}}, /*history_loaded=*/false);
+  actor = spawn_task_actor(sys, env, task_view{t, {}, {}, {}}, /*history_loaded=*/false);
   auto reply = comment("second");
   reply.reply_to_id = "msg_earlier";
   auto out = post(reply);
