@@ -276,3 +276,23 @@ TEST_F(reports, DailyReportCountsTheLocalDayOnly) {
 
 } // namespace
 } // namespace mc
+
+namespace mc {
+namespace {
+
+TEST(DateParam, TakesADayOrAnInstantInTheZone) {
+  const auto zone = *local_zone::find("America/Los_Angeles").zone;
+  EXPECT_EQ(parse_date_param("2024-03-13", zone), (civil_date{2024, 3, 13}));
+  // 03:00 UTC on the 14th is still the 13th in Los Angeles.
+  EXPECT_EQ(parse_date_param("2024-03-14T03:00:00Z", zone), (civil_date{2024, 3, 13}));
+  EXPECT_EQ(parse_date_param("2024-03-14T03:00:00.250+00:00", zone), (civil_date{2024, 3, 13}));
+  EXPECT_EQ(parse_date_param("2024-03-13T20:00-07:00", zone), (civil_date{2024, 3, 13}));
+  EXPECT_EQ(parse_iso_instant("1970-01-01T00:00:01.5Z"), 1500);
+  EXPECT_EQ(parse_iso_instant("2024-02-01T00:00:00Z"), 1706745600000);
+  for (const char* bad : {"", "yesterday", "2024-13-01", "2024-03-13T25:00Z", "2024-03-13T10:00",
+                          "2024-03-13T10:00:00+7"})
+    EXPECT_FALSE(parse_date_param(bad, zone)) << bad;
+}
+
+} // namespace
+} // namespace mc
