@@ -74,6 +74,7 @@ constexpr std::array routes{
 
     // Policies are data (SPEC §4): anyone may read and evaluate, only operators edit.
     any("GET /api/policy", reads),
+    any("GET /api/policy/active", reads),
     op("PUT /api/policy", events),
     any("POST /api/policy/evaluate", events),
 

@@ -235,6 +235,7 @@ const std::vector<row> matrix = {
   {"POST /api/approvals/{id}/approve",       E,    ok,      forbid, forbid, unauth},
   {"POST /api/approvals/{id}/deny",          E,    ok,      forbid, forbid, unauth},
   {"GET /api/policy",                        R,    ok,      ok,     forbid, unauth},
+  {"GET /api/policy/active",                 R,    ok,      ok,     forbid, unauth},
   {"PUT /api/policy",                        E,    ok,      forbid, forbid, unauth},
   {"POST /api/policy/evaluate",              E,    ok,      ok,     forbid, unauth},
   {"GET /api/notifications",                 R,    ok,      own,    forbid, unauth},
