@@ -1,5 +1,7 @@
 #include "domain/run_costs.hpp"
 
+#include "domain/date_range.hpp"
+
 #include <boost/json/array.hpp>
 
 #include <cstdio>
@@ -151,81 +153,6 @@ json::object daily_cost_report(civil_date day, const std::vector<const run*>& ru
                       {"runs", count},
                       {"byAgent", tallies(by_agent)},
                       {"byTaskType", tallies(by_type)}};
-}
-
-namespace {
-
-std::optional<int> digits(std::string_view t, std::size_t at, std::size_t n) {
-  if (at + n > t.size())
-    return std::nullopt;
-  int v = 0;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (t[i] < '0' || t[i] > '9')
-      return std::nullopt;
-    v = v * 10 + (t[i] - '0');
-  }
-  return v;
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-} // namespace
-
-std::optional<epoch_ms> parse_iso_instant(std::string_view t) {
-  auto date = parse_civil_date(t.substr(0, 10));
-  if (!date || t.size() < 17 || (t[10] != 'T' && t[10] != 't' && t[10] != ' '))
-    return std::nullopt;
-  auto hh = digits(t, 11, 2), mm = digits(t, 14, 2);
-  if (!hh || !mm || t[13] != ':' || *hh > 23 || *mm > 59)
-    return std::nullopt;
-  std::size_t at = 16;
-  int ss = 0, ms = 0;
-  if (at < t.size() && t[at] == ':') {
-    auto s = digits(t, at + 1, 2);
-    if (!s || *s > 60)
-      return std::nullopt;
-    ss = *s;
-    at += 3;
-    if (at < t.size() && t[at] == '.') {
-      ++at;
-      std::size_t n = 0;
-      while (at < t.size() && t[at] >= '0' && t[at] <= '9') {
-        if (n < 3)
-          ms = ms * 10 + (t[at] - '0');
-        ++n;
-        ++at;
-      }
-      if (n == 0)
-        return std::nullopt;
-      for (; n < 3; ++n)
-        ms *= 10;
-    }
-  }
-  std::int64_t offset_min = 0;
-  if (at == t.size())
-    return std::nullopt; // no zone: not an instant
-  if ((t[at] == 'Z' || t[at] == 'z') && at + 1 == t.size()) {
-    offset_min = 0;
-  } else if ((t[at] == '+' || t[at] == '-') && t.size() == at + 6 && t[at + 3] == ':') {
-    auto oh = digits(t, at + 1, 2), om = digits(t, at + 4, 2);
-    if (!oh || !om || *oh > 23 || *om > 59)
-      return std::nullopt;
-    offset_min = (*oh * 60 + *om) * (t[at] == '-' ? -1 : 1);
-  } else {
-    return std::nullopt;
-  }
-  const auto days = days_from_civil(date->year, static_cast<unsigned>(date->month),
-                                    static_cast<unsigned>(date->day));
-  const std::int64_t secs = days * 86400 + *hh * 3600 + *mm * 60 + ss - offset_min * 60;
-  return secs * 1000 + ms;
 }
 
 std::optional<civil_date> parse_date_param(std::string_view text, const local_zone& zone) {

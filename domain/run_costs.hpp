@@ -56,9 +56,6 @@ boost::json::object agent_cost_report(const agent& a, const std::vector<const ru
 boost::json::object daily_cost_report(civil_date day, const std::vector<const run*>& runs,
                                       const task_type_of& types, const local_zone& zone);
 
-/// An ISO-8601 instant, `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)`, as epoch ms; nullopt otherwise.
-std::optional<epoch_ms> parse_iso_instant(std::string_view text);
-
 /// A `?date=` parameter (SPEC §1): `YYYY-MM-DD` names a local day; an ISO instant names the local
 /// day it falls on in `zone`. Nullopt when it is neither.
 std::optional<civil_date> parse_date_param(std::string_view text, const local_zone& zone);

@@ -1,4 +1,5 @@
 // The model price table, tool-input redaction, a run's budget check and the cost reports.
+#include "domain/date_range.hpp"
 #include "domain/model_prices.hpp"
 #include "domain/redaction.hpp"
 #include "domain/run_costs.hpp"
