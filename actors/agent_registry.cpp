@@ -2,6 +2,7 @@
 
 #include "actors/approval_messages.hpp"
 #include "actors/field_errors.hpp"
+#include "actors/replay_record.hpp"
 #include "domain/policy.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -165,10 +166,7 @@ caf::result<api_reply> register_agent(self_ptr self, register_agent_command& cmd
   batch.rows.push_back(persistence::to_row(audit));
   // The replayed reply carries no token: the token is shown once, by the route, and never stored.
   api_reply reply{201, agent_body(a)};
-  if (!cmd.idempotency_key.empty())
-    batch.rows.push_back(
-        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
-                                     stored_reply(reply), cmd.idempotency_expires_at));
+  add_replay_record(batch, cmd, reply);
   auto rp = self->make_response_promise<api_reply>();
   // `await`: a second registration of the same id waits and then sees this one.
   self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(batch))

@@ -2,6 +2,7 @@
 
 #include "actors/approval_changes.hpp"
 #include "actors/field_errors.hpp"
+#include "actors/replay_record.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -28,13 +29,6 @@ struct approvals_state {
 };
 
 using self_ptr = caf::stateful_actor<approvals_state>*;
-
-void add_idempotency(persistence::write_batch& batch, const std::string& key,
-                     const std::string& fingerprint, epoch_ms expires_at, const api_reply& reply) {
-  if (!key.empty())
-    batch.rows.push_back(
-        persistence::idempotency_row(key, fingerprint, stored_reply(reply), expires_at));
-}
 
 /// Asks the task registry for the task's actor, then sends it `atom` with the command; the
 /// outcome's approval is adopted into the index before the reply goes out.
@@ -114,8 +108,7 @@ caf::response_promise create(self_ptr self, create_approval_command& cmd) {
   batch.rows.push_back(persistence::to_row(
       request_audit(a, cmd.actor_type, cmd.actor, st.env.ids->next(id_prefix::activity))));
   api_reply reply{201, json::serialize(json::object{{"approval", to_json(a)}, {"task", nullptr}})};
-  add_idempotency(batch, cmd.idempotency_key, cmd.idempotency_fingerprint,
-                  cmd.idempotency_expires_at, reply);
+  add_replay_record(batch, cmd, reply);
   commit_alone(self, std::move(batch), std::move(a), std::move(reply), rp, [] {});
   return rp;
 }
@@ -164,8 +157,7 @@ caf::response_promise decide(self_ptr self, decide_approval_command& cmd) {
   api_reply reply{200,
                   json::serialize(json::object{
                       {"approval", to_json(decided)}, {"task", nullptr}, {"transition", nullptr}})};
-  add_idempotency(batch, cmd.idempotency_key, cmd.idempotency_fingerprint,
-                  cmd.idempotency_expires_at, reply);
+  add_replay_record(batch, cmd, reply);
   commit_alone(self, std::move(batch), std::move(decided), std::move(reply), rp, settled);
   return rp;
 }

@@ -1,5 +1,7 @@
 #include "actors/approval_changes.hpp"
 
+#include "actors/replay_record.hpp"
+
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -30,14 +32,6 @@ audit_record move_audit(const task& before, const transition& moved, const std::
   a.before = status_json(moved.from.value_or(before.status));
   a.after = status_json(moved.to);
   return a;
-}
-
-void add_idempotency(persistence::write_batch& batch, const task_approval_command& cmd,
-                     const api_reply& reply) {
-  if (!cmd.idempotency_key.empty())
-    batch.rows.push_back(
-        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
-                                     stored_reply(reply), cmd.idempotency_expires_at));
 }
 
 void put_approval(std::vector<approval>& all, const approval& a) {
@@ -179,7 +173,7 @@ plan_approval_request(const task_view& v, const task_approval_command& cmd,
   put_approval(change.next.approvals, a);
   change.reply = {201, json::serialize(json::object{{"approval", to_json(a)},
                                                     {"task", to_json(change.next.task)}})};
-  add_idempotency(change.batch, cmd, change.reply);
+  add_replay_record(change.batch, cmd, change.reply);
   change.subject = std::move(a);
   return change;
 }
@@ -231,7 +225,7 @@ task_approval_change plan_approval_decision(const task_view& v, const task_appro
   body["task"] = to_json(change.next.task);
   body["transition"] = std::move(moved);
   change.reply = {200, json::serialize(body)};
-  add_idempotency(change.batch, cmd, change.reply);
+  add_replay_record(change.batch, cmd, change.reply);
   return change;
 }
 

@@ -2,6 +2,7 @@
 
 #include "actors/approval_changes.hpp"
 #include "actors/field_errors.hpp"
+#include "actors/replay_record.hpp"
 #include "domain/mentions.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -98,10 +99,7 @@ void on_transition(self_ptr self, transition_command& cmd,
                                           out.record.actor, env.ids->next(id_prefix::activity))));
   }
   api_reply reply{200, transition_reply_body(out.next, out.record)};
-  if (!cmd.idempotency_key.empty())
-    batch.rows.push_back(
-        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
-                                     stored_reply(reply), cmd.idempotency_expires_at));
+  add_replay_record(batch, cmd, reply);
   // `await`: no other message of this task is handled until the write is settled, so moves of
   // one task never interleave and the state changes only once the change is durable.
   self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
@@ -212,10 +210,7 @@ void on_patch(self_ptr self, task_patch_command& cmd, caf::typed_response_promis
   batch.rows.push_back(persistence::to_row(next));
   batch.rows.push_back(persistence::to_row(a));
   api_reply reply{200, json::serialize(json::object{{"task", to_json(next)}})};
-  if (!cmd.idempotency_key.empty())
-    batch.rows.push_back(
-        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
-                                     stored_reply(reply), cmd.idempotency_expires_at));
+  add_replay_record(batch, cmd, reply);
   // `await`, as for a move: the next edit sees this one, and the state changes once durable.
   self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
       .await(
@@ -259,10 +254,7 @@ void post_now(self_ptr self, post_message_command& cmd, caf::typed_response_prom
   batch.rows.push_back(persistence::to_row(m));
   batch.rows.push_back(persistence::to_row(a));
   api_reply reply{201, json::serialize(json::object{{"message", to_json(m)}})};
-  if (!cmd.idempotency_key.empty())
-    batch.rows.push_back(
-        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
-                                     stored_reply(reply), cmd.idempotency_expires_at));
+  add_replay_record(batch, cmd, reply);
   self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
       .await(
           [self, rp, m, reply](persistence::write_ack) mutable {

@@ -1,6 +1,7 @@
 #include "actors/task_registry.hpp"
 
 #include "actors/field_errors.hpp"
+#include "actors/replay_record.hpp"
 #include "domain/task_validation.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -159,10 +160,7 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
   a.task_id = t.id;
   batch.rows.push_back(persistence::to_row(a));
   api_reply reply{201, json::serialize(json::object{{"task", to_json(t)}})};
-  if (!cmd.idempotency_key.empty())
-    batch.rows.push_back(
-        persistence::idempotency_row(cmd.idempotency_key, cmd.idempotency_fingerprint,
-                                     stored_reply(reply), cmd.idempotency_expires_at));
+  add_replay_record(batch, cmd, reply);
 
   auto rp = self->make_response_promise<api_reply>();
   self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(batch))

@@ -297,6 +297,7 @@ TEST(AccessMatrix, RateClassOfEveryRoute) {
 }
 
 TEST(AccessMatrix, EveryRouteForEveryCaller) {
+  ASSERT_FALSE(matrix.empty()) << "an empty matrix would check nothing";
   const std::vector<path_param> self_params{{"id", "jordan"}};
   const std::vector<path_param> other_params{{"id", "riley"}};
   for (const auto& r : matrix) {
