@@ -2,6 +2,7 @@
 
 #include "actors/agent_registry.hpp"
 #include "actors/task_registry.hpp"
+#include "http/routes/audit_services.hpp"
 
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
@@ -10,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <iostream>
+#include <stdexcept>
 
 namespace mc::app {
 namespace {
@@ -78,6 +80,12 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   task_env.ids = &ids;
   task_env.policy = ctx_->policy;
   ctx_->tasks = actors::spawn_task_registry(sys, task_env, std::move(recovered.tasks));
+
+  // The audit export and the stats read through their own connection on their own thread.
+  const auto zone = local_zone::find(opts.timezone);
+  if (!zone)
+    throw std::invalid_argument("timezone: " + zone.error);
+  ctx_->audit = http::make_audit_services([db] { return db->open_another(); }, *zone.zone);
 }
 
 runtime::~runtime() {
@@ -92,6 +100,8 @@ void runtime::shutdown() {
   if (stopped_)
     return;
   stopped_ = true;
+  if (ctx_->audit)
+    ctx_->audit->reader->stop();
   caf::scoped_actor self{sys_};
   self->request(ctx_->db, std::chrono::seconds(30), persistence::sync_atom::value)
       .receive([](persistence::write_ack) {},

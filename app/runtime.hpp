@@ -21,6 +21,8 @@ struct runtime_options {
   /// Run the persistence actor on its own thread (its store calls block); tests under the
   /// test coordinator pass false.
   bool detached_persistence = true;
+  /// The zone date parameters (audit export, stats) are read in (SPEC §9 MC_TIMEZONE).
+  std::string timezone = "America/Los_Angeles";
 };
 
 class runtime {

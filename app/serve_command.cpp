@@ -68,6 +68,7 @@ int run_serve(const args& a) {
   runtime_options opts;
   opts.operators = std::move(operators.value());
   opts.auth.listener_loopback_only = address.is_loopback();
+  opts.timezone = s.timezone;
   opts.auth.require_auth = s.require_auth.value_or(!address.is_loopback());
   if (!s.rate_limits)
     opts.rate_limits.limits = http::rate_limits{0, 0, 0, 0, 0, 0}; // 0: unlimited

@@ -47,6 +47,12 @@ int run_verify_db(const args& a) {
     rows += n;
   std::cout << "verify-db: " << db->describe() << ", schema version " << report.schema_version
             << " (expected " << report.expected_schema_version << ")\n";
+  std::cout << "verify-db: audit chain: " << report.audit_chained << " records chained";
+  if (report.audit_unchained > 0)
+    std::cout << ", " << report.audit_unchained << " from before the chain began";
+  if (!report.audit_head.empty())
+    std::cout << ", head " << report.audit_head;
+  std::cout << "\n";
   std::cout << "verify-db: checked " << rows << " rows in " << persistence::table_count
             << " tables: ";
   if (report.ok()) {

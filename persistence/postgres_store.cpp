@@ -501,7 +501,7 @@ class pg_txn final : public store_txn {
     if (f.after_seq > 0 && d.kind == table_kind::journal)
       add("\"seq\" > " + int_literal(f.after_seq));
     std::string sql = "SELECT " + select_list(d) + " FROM " + quoted(d.name) + where +
-                      " ORDER BY " + quoted(key_column(d));
+                      " ORDER BY " + quoted(key_column(d)) + (f.descending ? " DESC" : "");
     if (f.limit != 0)
       sql += " LIMIT " + std::to_string(f.limit);
 

@@ -447,7 +447,7 @@ class sqlite_txn final : public store_txn {
     }
     if (!where.empty())
       sql += " WHERE " + where;
-    sql += " ORDER BY " + quoted(key_column(d));
+    sql += " ORDER BY " + quoted(key_column(d)) + (f.descending ? " DESC" : "");
     if (f.limit != 0) {
       sql += " LIMIT ?";
       args.push_back(cell::of(static_cast<std::int64_t>(

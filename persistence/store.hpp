@@ -54,6 +54,8 @@ struct scan_filter {
   std::size_t limit = 0;
   /// Journals only, when positive: only rows with seq > after_seq (keyset paging).
   std::int64_t after_seq = 0;
+  /// Rows come in key order; this reverses it (with limit 1: the last matching row).
+  bool descending = false;
 };
 
 /// The operations available inside one transaction.

@@ -32,6 +32,8 @@
 
 namespace mc::http {
 
+struct audit_services;
+
 /// Actor handles the HTTP threads have already looked up, so a request for a known task or agent
 /// goes straight to its actor instead of through its registry first (one hop less per request;
 /// the actors live as long as the runtime, so a handle never goes stale).
@@ -85,6 +87,8 @@ struct api_context {
   handle_cache<actors::agent_actor> agent_handles;
   /// How handlers ask actors (set by the runtime).
   std::unique_ptr<actor_bridge> bridge;
+  /// The audit export's and the stats' reader thread and zone (http/routes/audit_services.hpp).
+  std::shared_ptr<audit_services> audit;
 
   template <class Handle>
   handle_cache<Handle>& handles() {

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 
 #include <caf/atom.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <gtest/gtest.h>
 
@@ -157,6 +158,15 @@ std::string api_server::register_agent(std::string_view id, std::string_view rol
   if (!body.is_object() || !body.as_object().contains("token"))
     return {};
   return std::string(body.at("token").as_string());
+}
+
+void api_server::sync() const {
+  caf::scoped_actor self{*sys_};
+  bool done = false;
+  self->request(rt_->api()->db, caf::infinite, persistence::sync_atom::value)
+      .receive([&](const persistence::write_ack&) { done = true; },
+               [&](const caf::error& e) { ADD_FAILURE() << "sync: " << sys_->render(e); });
+  EXPECT_TRUE(done);
 }
 
 std::string api_server::create_task(std::string_view body, const header_list& as) const {

@@ -71,7 +71,14 @@ class api_server {
   /// The runtime's clock (also the rate limiter's): it moves only when a test moves it.
   manual_clock& clock() noexcept { return clk_; }
   std::uint16_t port() const noexcept { return srv_->port(); }
+  /// The server's store, for tests that seed rows directly or count what was written.
+  persistence::store& store() const noexcept { return *db_; }
+  /// The routes' context (e.g. the audit export's memory gauge).
+  const http::context_ptr& api() const noexcept { return rt_->api(); }
   store_kind kind() const noexcept { return kind_; }
+  /// Waits until every write the server has queued so far, soft state included, is committed:
+  /// for tests that read the store behind soft (coalesced) writes such as heartbeats.
+  void sync() const;
 
   /// Whether the server routes `method pattern` (a key of http::route_table()); false for the
   /// routes of later issues, which answer 404.

@@ -80,6 +80,8 @@ constexpr expectation expected[] = {
     {"GET /api/tasks/{id}/timeline", {U, U, ok, ok, ok}},
     {"GET /api/tasks/{id}/messages", {U, U, ok, ok, ok}},
     {"POST /api/tasks/{id}/messages", {U, U, ok, F, ok}},
+    {"GET /api/audit/export", {U, U, F, F, ok}},
+    {"GET /api/stats/overview", {U, U, ok, ok, ok}},
 };
 
 /// Whom one cell's request is about. Agent `ann` holds the agent token; `bob` is the other agent.
@@ -162,6 +164,12 @@ std::map<std::string, std::function<request_spec(const subject&)>, std::less<>> 
     return request_spec{verb::post, "/api/tasks/" + x.task + "/messages",
                         "{" + field_if("author", x.acting) +
                             R"("type":"comment","content":"looks good"})"};
+  };
+  r["GET /api/audit/export"] = [](s) {
+    return request_spec{verb::get, "/api/audit/export?startDate=2026-02-01&endDate=2026-02-02", ""};
+  };
+  r["GET /api/stats/overview"] = [](s) {
+    return request_spec{verb::get, "/api/stats/overview", ""};
   };
   return r;
 }

@@ -32,8 +32,6 @@ namespace json = boost::json;
     "Daily tasks step 1: curl http://localhost:3000/api/alerts?resolved=false",
     "Daily tasks step 3: curl http://localhost:3000/api/costs/daily",
     "Appendix:           curl -X POST http://localhost:3000/api/approvals/{id}/approve",
-    "Appendix:           curl -s \"http://localhost:3000/api/audit/export?startDate=...\"",
-    "Monitoring (key metrics): GET /api/stats/overview",
 };
 
 // ---- curl, as the runbook writes it -------------------------------------------------------------
@@ -493,6 +491,40 @@ TEST_P(Runbook, AppendixQuarantineAndPauseAllAgents) {
   EXPECT_EQ(paused.at("paused").as_int64(), 1) << last;
   EXPECT_EQ(agent("riley").at("status").as_string(), "paused");
   EXPECT_EQ(agent("jordan").at("status").as_string(), "quarantined");
+}
+
+TEST_P(Runbook, AppendixExportAuditLogs) {
+  // Appendix, as written (the fixture's clock is 2026-02-01 09:00 in Los Angeles).
+  auto r = run(
+      R"(curl -s "http://localhost:3000/api/audit/export?startDate=2026-02-01&endDate=2026-02-02" > audit.json)");
+  ASSERT_EQ(r.result_int(), 200u) << last;
+  EXPECT_EQ(r[bhttp::field::transfer_encoding], "chunked");
+  const auto records = json_of(r);
+  ASSERT_TRUE(records.is_array()) << last;
+  std::vector<std::string> registered;
+  std::string prev;
+  for (const auto& v : records.as_array()) {
+    EXPECT_EQ(v.at("prevHash").as_string(), prev) << last;
+    prev = std::string(v.at("hash").as_string());
+    if (v.at("action").as_string() == "agent.register")
+      registered.emplace_back(v.at("agentId").as_string());
+  }
+  EXPECT_EQ(registered, (std::vector<std::string>{"jordan", "riley"})) << last;
+}
+
+TEST_P(Runbook, MonitoringKeyMetrics) {
+  // Monitoring → Key Metrics: the runbook names the metrics, SPEC §6 the request.
+  const auto s = run_ok("curl -s http://localhost:3000/api/stats/overview | jq");
+  EXPECT_EQ(s.at("agents").at("active").as_int64(), 2) << last;
+  EXPECT_TRUE(s.at("agents").at("averageErrorStreak").is_number()) << last;
+  EXPECT_EQ(s.at("agents").at("stale").as_int64(), 2) << last; // neither has heartbeated
+  for (const auto* key :
+       {"completedPerDay", "averageTimeToCompletionMs", "reviewWithoutInterventionRate"})
+    EXPECT_TRUE(s.at("tasks").as_object().contains(key)) << key;
+  for (const auto* key : {"perDay", "byAgent", "byTaskType"})
+    EXPECT_TRUE(s.at("cost").as_object().contains(key)) << key;
+  for (const auto* key : {"budgetBreachesPerDay", "loopsDetectedPerDay", "approvalRequestsPerDay"})
+    EXPECT_TRUE(s.at("incidents").as_object().contains(key)) << key;
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Runbook, ::testing::ValuesIn(all_stores), store_name);

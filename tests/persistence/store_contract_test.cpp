@@ -358,6 +358,8 @@ TYPED_TEST(StoreContract, ScanHonoursLimitKeyOrderAndEarlyStop) {
   scan_filter f;
   f.limit = 3;
   EXPECT_EQ(scan_keys(*s, table_id::agents, f), (std::vector<std::string>{"k01", "k02", "k03"}));
+  f.descending = true;
+  EXPECT_EQ(scan_keys(*s, table_id::agents, f), (std::vector<std::string>{"k10", "k05", "k03"}));
   std::vector<std::string> seen;
   s->transact(
       [&](store_txn& t) {
