@@ -1,6 +1,8 @@
 #include "actors/agent_actor.hpp"
 
 #include "actors/field_errors.hpp"
+#include "actors/run_accounting.hpp"
+#include "actors/task_actor.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -311,6 +313,133 @@ void on_assignments(self_ptr self, assignments& a) {
       [](caf::error&) {});
 }
 
+// ---- runs and tool calls (the bookkeeping is in actors/run_accounting.cpp) ----------------------
+
+/// Adopts the agent state a committed run charge left, and tells the ledger and the supervisors.
+void adopt_run(self_ptr self, const run_charge_command& c) {
+  auto& s = self->state;
+  s.agent = c.agent_after;
+  if (s.env.events) {
+    caf::anon_send(s.env.events, run_event{c.recorded});
+    caf::anon_send(s.env.events, agent_event{s.agent, std::nullopt, false});
+  }
+}
+
+/// Commits a run charge: through the task's actor when the run has a task (one batch with the
+/// task's new actualCost), directly otherwise. `await`: this agent's runs never interleave, so
+/// every charge starts from the spend the previous one left.
+void settle_charge(self_ptr self, run_charge_command c, caf::actor task,
+                   caf::typed_response_promise<api_reply> rp) {
+  auto& st = self->state;
+  if (task) {
+    // The task actor answers once its write is acknowledged, which the persistence actor
+    // bounds; it never waits on an agent actor, so this cannot deadlock.
+    self->request(caf::actor_cast<task_actor>(task), st.env.write_timeout, charge_atom::value, c)
+        .await(
+            [self, rp, c](api_reply& reply) mutable {
+              adopt_run(self, c);
+              rp.deliver(std::move(reply));
+            },
+            [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+    return;
+  }
+  auto prepared =
+      prepare_charge(c, st.env.policy->get()->policy, std::nullopt, st.env.clk->now_ms());
+  self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value,
+                std::move(prepared.batch))
+      .await(
+          [self, rp, c, reply = std::move(prepared.reply)](persistence::write_ack) mutable {
+            adopt_run(self, c);
+            rp.deliver(std::move(reply));
+          },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+}
+
+caf::result<api_reply> on_record_run(self_ptr self, run_command& cmd) {
+  auto& st = self->state;
+  auto charge = new_run_charge(st.agent, cmd, *st.env.prices, st.env.policy->get()->policy,
+                               *st.env.ids, st.env.clk->now_ms());
+  if (auto* e = std::get_if<caf::error>(&charge))
+    return std::move(*e);
+  auto rp = self->make_response_promise<api_reply>();
+  settle_charge(self, std::move(std::get<run_charge_command>(charge)), cmd.task, rp);
+  return rp;
+}
+
+template <class Entity, class Next>
+void read_from_ledger(self_ptr self, caf::atom_value kind, const std::string& id,
+                      caf::typed_response_promise<api_reply> rp, Next next) {
+  auto& st = self->state;
+  self->request(st.env.ledger, st.env.write_timeout, get_atom::value, kind, id)
+      .await(
+          [self, rp, next](Entity& found) mutable {
+            if (found.agent_id != self->state.agent.id) {
+              rp.deliver(make_error(errc::forbidden, "it belongs to agent " + found.agent_id));
+              return;
+            }
+            next(found);
+          },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+}
+
+caf::result<api_reply> on_patch_run(self_ptr self, run_patch_command& cmd) {
+  auto rp = self->make_response_promise<api_reply>();
+  read_from_ledger<run>(
+      self, run_atom::value, cmd.run_id, rp, [self, cmd, rp](run& existing) mutable {
+        auto& st = self->state;
+        auto charge =
+            patched_run_charge(st.agent, existing, cmd, *st.env.prices,
+                               st.env.policy->get()->policy, *st.env.ids, st.env.clk->now_ms());
+        if (auto* e = std::get_if<caf::error>(&charge)) {
+          rp.deliver(std::move(*e));
+          return;
+        }
+        settle_charge(self, std::move(std::get<run_charge_command>(charge)), cmd.task, rp);
+      });
+  return rp;
+}
+
+void commit_tool_call(self_ptr self, prepared_tool_call p,
+                      caf::typed_response_promise<api_reply> rp) {
+  auto& st = self->state;
+  self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(p.batch))
+      .await(
+          [self, rp, call = std::move(p.call),
+           reply = std::move(p.reply)](persistence::write_ack) mutable {
+            if (self->state.env.events)
+              caf::anon_send(self->state.env.events, tool_call_event{call});
+            rp.deliver(std::move(reply));
+          },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+}
+
+caf::result<api_reply> on_tool_call(self_ptr self, tool_call_command& cmd) {
+  auto& st = self->state;
+  auto prepared =
+      new_tool_call(st.agent, cmd, st.env.policy->get()->policy, *st.env.ids, st.env.clk->now_ms());
+  if (auto* e = std::get_if<caf::error>(&prepared))
+    return std::move(*e);
+  auto rp = self->make_response_promise<api_reply>();
+  commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+  return rp;
+}
+
+caf::result<api_reply> on_patch_tool_call(self_ptr self, tool_call_patch_command& cmd) {
+  auto rp = self->make_response_promise<api_reply>();
+  read_from_ledger<tool_call>(
+      self, tool_call_atom::value, cmd.tool_call_id, rp,
+      [self, cmd, rp](tool_call& existing) mutable {
+        auto& st = self->state;
+        auto prepared = patched_tool_call(existing, cmd, *st.env.ids, st.env.clk->now_ms());
+        if (auto* e = std::get_if<caf::error>(&prepared)) {
+          rp.deliver(std::move(*e));
+          return;
+        }
+        commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+      });
+  return rp;
+}
+
 agent_actor::behavior_type agent_impl(self_ptr self, agent_environment env, agent state,
                                       assignments open_tasks) {
   self->state.env = std::move(env);
@@ -328,6 +457,10 @@ agent_actor::behavior_type agent_impl(self_ptr self, agent_environment env, agen
         if (st.soft_pending)
           send_soft_state(self, st.env.clk->now_ms());
       },
+      [self](record_run_atom, run_command& cmd) { return on_record_run(self, cmd); },
+      [self](patch_atom, run_patch_command& cmd) { return on_patch_run(self, cmd); },
+      [self](tool_call_atom, tool_call_command& cmd) { return on_tool_call(self, cmd); },
+      [self](patch_atom, tool_call_patch_command& cmd) { return on_patch_tool_call(self, cmd); },
   };
 }
 

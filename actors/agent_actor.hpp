@@ -5,6 +5,7 @@
 
 #include "actors/active_policy.hpp"
 #include "actors/messages.hpp"
+#include "actors/run_messages.hpp"
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
 #include "persistence/persistence_actor.hpp"
@@ -31,7 +32,13 @@ using agent_actor =
                      /// Replies `{"acknowledged":true,"status":…,"assignedTasks":[…],…}`.
                      caf::replies_to<heartbeat_atom, heartbeat_command>::with<api_reply>,
                      /// From the registry: the agent's open tasks changed.
-                     caf::reacts_to<assignments>, caf::reacts_to<soft_flush_atom>>;
+                     caf::reacts_to<assignments>, caf::reacts_to<soft_flush_atom>,
+                     /// Runs and tool calls (actors/run_accounting.hpp): 201/200 with the run
+                     /// (and its budget) or the tool call; committed with the agent's spend.
+                     caf::replies_to<record_run_atom, run_command>::with<api_reply>,
+                     caf::replies_to<patch_atom, run_patch_command>::with<api_reply>,
+                     caf::replies_to<tool_call_atom, tool_call_command>::with<api_reply>,
+                     caf::replies_to<patch_atom, tool_call_patch_command>::with<api_reply>>;
 
 /// What every agent actor shares.
 struct agent_environment {
@@ -49,6 +56,11 @@ struct agent_environment {
   /// once per window; 0 sends it on every heartbeat. The runtime shortens the persistence
   /// actor's soft interval by the same amount, so the SPEC §8 bound still holds.
   std::chrono::milliseconds soft_coalesce{0};
+  /// The run ledger (actors/run_ledger.hpp): where a run or tool call to change is read back.
+  caf::actor ledger;
+  /// Prices runs that report tokens without a cost.
+  std::shared_ptr<const price_table> prices =
+      std::make_shared<const price_table>(default_price_table());
 };
 
 /// Spawns the actor of an agent that is already durable.

@@ -1,4 +1,5 @@
 #include "actors/agent_registry.hpp"
+#include "actors/event_subscription.hpp"
 
 #include "actors/approval_messages.hpp"
 #include "actors/field_errors.hpp"
@@ -290,8 +291,7 @@ caf::behavior registry_impl(self_ptr self, agent_environment env, std::vector<ag
                             std::vector<task> tasks) {
   auto& st = self->state;
   st.env = std::move(env);
-  if (st.env.events)
-    self->join(st.env.events);
+  subscribe_to_events(self, st.env.events);
   for (const auto& t : tasks)
     track_task(st, t);
   for (auto& a : recovered)

@@ -1,4 +1,5 @@
 #include "actors/approval_actor.hpp"
+#include "actors/event_subscription.hpp"
 
 #include "actors/approval_changes.hpp"
 #include "actors/field_errors.hpp"
@@ -181,10 +182,7 @@ api_reply list(self_ptr self, const approval_query& q) {
 caf::behavior approvals_impl(self_ptr self, approval_environment env,
                              std::vector<approval> recovered) {
   self->state.env = std::move(env);
-  // The events group carries every actor's events; those without a handler here are not ours.
-  self->set_default_handler(caf::drop);
-  if (self->state.env.events)
-    self->join(self->state.env.events);
+  subscribe_to_events(self, self->state.env.events);
   for (auto& a : recovered) {
     auto id = a.id;
     self->state.index.insert_or_assign(std::move(id), std::move(a));

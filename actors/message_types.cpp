@@ -2,6 +2,7 @@
 
 #include "actors/agent_registry.hpp"
 #include "actors/approval_actor.hpp"
+#include "actors/run_messages.hpp"
 #include "actors/task_registry.hpp"
 
 namespace mc::actors {
@@ -46,6 +47,17 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<approval_event>("mc.approval_event");
   cfg.add_message_type<approval_query>("mc.approval_query");
   cfg.add_message_type<mc::approval>("mc.approval");
+  // Runs, tool calls and costs.
+  cfg.add_message_type<mc::run>("mc.run");
+  cfg.add_message_type<mc::tool_call>("mc.tool_call");
+  cfg.add_message_type<run_command>("mc.run_command");
+  cfg.add_message_type<run_patch_command>("mc.run_patch_command");
+  cfg.add_message_type<run_charge_command>("mc.run_charge_command");
+  cfg.add_message_type<tool_call_command>("mc.tool_call_command");
+  cfg.add_message_type<tool_call_patch_command>("mc.tool_call_patch_command");
+  cfg.add_message_type<run_event>("mc.run_event");
+  cfg.add_message_type<tool_call_event>("mc.tool_call_event");
+  cfg.add_message_type<run_query>("mc.run_query");
 }
 
 } // namespace mc::actors

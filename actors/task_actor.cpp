@@ -3,6 +3,7 @@
 #include "actors/approval_changes.hpp"
 #include "actors/field_errors.hpp"
 #include "actors/replay_record.hpp"
+#include "actors/run_accounting.hpp"
 #include "domain/mentions.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -296,6 +297,26 @@ void commit_approval_change(self_ptr self, task_approval_change change,
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
+/// A run's cost: the run, its agent's spend and this task's actualCost in one batch; the task
+/// changes only once it is durable (`await`, like every other change of the task).
+void on_charge(self_ptr self, run_charge_command& cmd, caf::typed_response_promise<api_reply> rp) {
+  auto& env = self->state.env;
+  auto prepared =
+      prepare_charge(cmd, env.policy->get()->policy, self->state.view.task, env.clk->now_ms());
+  self->request(env.db, env.write_timeout, persistence::write_atom::value,
+                std::move(prepared.batch))
+      .await(
+          [self, rp, next = *prepared.task_after,
+           reply = prepared.reply](persistence::write_ack) mutable {
+            auto& s = self->state;
+            s.view.task = std::move(next);
+            if (s.env.events)
+              caf::anon_send(s.env.events, task_event{s.view.task, std::nullopt, std::nullopt});
+            rp.deliver(std::move(reply));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
 /// A request or a decision: the task's approvals must be loaded first.
 caf::typed_response_promise<approval_outcome> on_approval(self_ptr self, task_approval_command& cmd,
                                                           bool decision) {
@@ -355,6 +376,11 @@ task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_vi
       [self](post_atom, post_message_command& cmd) -> caf::typed_response_promise<api_reply> {
         auto rp = self->make_response_promise<api_reply>();
         on_post(self, cmd, rp);
+        return rp;
+      },
+      [self](charge_atom, run_charge_command& cmd) -> caf::typed_response_promise<api_reply> {
+        auto rp = self->make_response_promise<api_reply>();
+        on_charge(self, cmd, rp);
         return rp;
       },
   };

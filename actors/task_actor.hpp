@@ -5,6 +5,7 @@
 #include "actors/active_policy.hpp"
 #include "actors/approval_messages.hpp"
 #include "actors/messages.hpp"
+#include "actors/run_messages.hpp"
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
 #include "persistence/persistence_actor.hpp"
@@ -35,7 +36,10 @@ using task_actor = caf::typed_actor<
     /// the task into needs_approval, a decision out of it, each committed with
     /// the approval in one batch.
     caf::replies_to<request_approval_atom, task_approval_command>::with<approval_outcome>,
-    caf::replies_to<decide_atom, task_approval_command>::with<approval_outcome>>;
+    caf::replies_to<decide_atom, task_approval_command>::with<approval_outcome>,
+    /// From an agent actor: a run's cost, committed with the task's new actualCost
+    /// in one batch (actors/run_accounting.hpp); replies the run reply.
+    caf::replies_to<charge_atom, run_charge_command>::with<api_reply>>;
 
 /// What every task actor shares: its collaborators and the policy knobs the rules need.
 struct task_environment {

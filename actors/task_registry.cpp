@@ -1,4 +1,5 @@
 #include "actors/task_registry.hpp"
+#include "actors/event_subscription.hpp"
 
 #include "actors/field_errors.hpp"
 #include "actors/replay_record.hpp"
@@ -237,8 +238,7 @@ std::string list_tasks(const registry_state& st, const task_query& q) {
 
 caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<task> recovered) {
   self->state.env = std::move(env);
-  if (self->state.env.events)
-    self->join(self->state.env.events);
+  subscribe_to_events(self, self->state.env.events);
   for (auto& t : recovered)
     adopt(self, task_view{std::move(t), {}, {}, {}}, /*history_loaded=*/false);
   return {

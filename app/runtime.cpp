@@ -1,6 +1,7 @@
 #include "app/runtime.hpp"
 
 #include "actors/agent_registry.hpp"
+#include "actors/run_ledger.hpp"
 #include "actors/task_registry.hpp"
 #include "http/routes/audit_services.hpp"
 
@@ -63,6 +64,14 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   for (auto& [agent_id, hash] : recovered.agent_token_hashes)
     ctx_->agent_tokens.put({agent_id, hash, can_spawn[agent_id]});
 
+  actors::ledger_environment ledger_env;
+  ledger_env.events = events;
+  ledger_env.clk = &clk;
+  ledger_env.policy = ctx_->policy;
+  ctx_->ledger =
+      actors::spawn_run_ledger(sys, ledger_env, std::move(recovered.runs),
+                               std::move(recovered.tool_calls), recovered.tasks, recovered.agents);
+
   actors::agent_environment agent_env;
   agent_env.db = ctx_->db;
   agent_env.events = events;
@@ -70,6 +79,9 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   agent_env.ids = &ids;
   agent_env.policy = ctx_->policy;
   agent_env.soft_coalesce = soft_window;
+  agent_env.ledger = ctx_->ledger;
+  if (opts.prices)
+    agent_env.prices = opts.prices;
   ctx_->agents =
       actors::spawn_agent_registry(sys, agent_env, std::move(recovered.agents), recovered.tasks);
 
@@ -110,6 +122,7 @@ void runtime::shutdown() {
                });
   self->send_exit(ctx_->tasks, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->agents, caf::exit_reason::user_shutdown);
+  self->send_exit(ctx_->ledger, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->db, caf::exit_reason::user_shutdown);
   ctx_->bridge->stop();
 }

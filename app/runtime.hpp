@@ -3,6 +3,7 @@
 // and the end-to-end tests build it the same way.
 #pragma once
 
+#include "domain/model_prices.hpp"
 #include "http/routes/api_routes.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/store.hpp"
@@ -23,6 +24,8 @@ struct runtime_options {
   bool detached_persistence = true;
   /// The zone date parameters (audit export, stats) are read in (SPEC §9 MC_TIMEZONE).
   std::string timezone = "America/Los_Angeles";
+  /// Prices runs that report tokens without a cost (`--model-prices`); null: the built-in table.
+  std::shared_ptr<const price_table> prices;
 };
 
 class runtime {

@@ -16,21 +16,49 @@
 #include <caf/scoped_actor.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <stdexcept>
 
 namespace mc::app {
+namespace {
+
+/// The price table file of `--model-prices`, over the built-in prices.
+price_table load_price_table(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::invalid_argument("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_price_table(text.str());
+}
+
+} // namespace
 
 int run_serve(const args& a) {
   namespace po = boost::program_options;
   po::options_description own("serve");
   own.add_options()("seed-demo", "load the demo squad and its tasks once (nothing happens on a "
-                                 "store that has agents or tasks)");
+                                 "store that has agents or tasks)")(
+      "model-prices", po::value<std::string>(),
+      "MC_MODEL_PRICES: JSON file of model prices per million tokens, over the built-in table");
   auto cmd = parse_command(a, setting_group::all, own);
   if (cmd.help) {
     print_help("usage: mission-control serve [options]", setting_group::all, own);
     return 0;
   }
   const auto& s = cmd.values;
+  std::shared_ptr<const price_table> prices;
+  if (cmd.vars.count("model-prices")) {
+    const auto path = cmd.vars["model-prices"].as<std::string>();
+    try {
+      prices = std::make_shared<const price_table>(load_price_table(path));
+    } catch (const std::exception& e) {
+      std::cerr << "serve: MC_MODEL_PRICES: " << e.what() << "\n";
+      return 2;
+    }
+  }
   // Blocked before any thread starts, so every thread inherits the mask and sigwait gets them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -72,6 +100,7 @@ int run_serve(const args& a) {
   opts.auth.require_auth = s.require_auth.value_or(!address.is_loopback());
   if (!s.rate_limits)
     opts.rate_limits.limits = http::rate_limits{0, 0, 0, 0, 0, 0}; // 0: unlimited
+  opts.prices = prices;
   const bool empty = state.tasks.empty() && state.agents.empty();
   runtime rt{sys, db, clk, ids, std::move(state), std::move(opts)};
   if (cmd.vars.count("seed-demo") && empty)

@@ -889,9 +889,13 @@ risk_result classify_domain(std::string_view host, const risk_lists& lists) {
   return make(risk_level::red, "network.unlisted", "`" + h + "` is not on the network allow list");
 }
 
+bool is_shell_tool(const risk_lists& lists, std::string_view tool_name) {
+  return contains_ci(lists.shell_tools, tool_name);
+}
+
 risk_result classify_action(const agent_action& action, const risk_lists& lists) {
   const std::string& name = action.tool_name;
-  const bool shell = contains_ci(lists.shell_tools, name);
+  const bool shell = is_shell_tool(lists, name);
   const bool write = contains_ci(lists.write_tools, name);
   const bool network = contains_ci(lists.network_tools, name);
 

@@ -180,6 +180,10 @@ risk_result classify_domain(std::string_view host, const risk_lists& lists);
 /// by name otherwise), made stricter by any further argument given: the most severe wins.
 risk_result classify_action(const agent_action& action, const risk_lists& lists);
 
+/// Whether `tool_name` runs shell commands (judged by its command; a bare string input to it is
+/// that command). Case-insensitive.
+bool is_shell_tool(const risk_lists& lists, std::string_view tool_name);
+
 enum class path_anchor : std::uint8_t { workspace, root, home };
 
 /// A path after lexical normalisation: no `.` or empty segments, `..` folded away.

@@ -48,6 +48,8 @@ recovered_state recover(store& db) {
         load(txn, table_id::alerts, status_is("open"), out.open_alerts, out.unreadable);
         load(txn, table_id::alerts, status_is("acknowledged"), out.open_alerts, out.unreadable);
         load(txn, table_id::approvals, {}, out.approvals, out.unreadable);
+        load(txn, table_id::runs, {}, out.runs, out.unreadable);
+        load(txn, table_id::tool_calls, {}, out.tool_calls, out.unreadable);
       },
       /*read_only=*/true);
   out.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

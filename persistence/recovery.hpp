@@ -25,6 +25,9 @@ struct recovered_state {
   /// Every approval, decided ones too (`GET /api/approvals?status=approved` lists them).
   std::vector<approval> approvals;
   std::int64_t elapsed_ms = 0;
+  /// Every run and tool call, for the run ledger (GET /api/runs, cost reports).
+  std::vector<run> runs;
+  std::vector<tool_call> tool_calls;
 
   std::size_t entity_count() const noexcept {
     return agents.size() + tasks.size() + pending_approvals.size() + pending_notifications.size() +

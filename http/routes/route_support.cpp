@@ -1,5 +1,7 @@
 #include "http/routes/route_support.hpp"
 
+#include <algorithm>
+
 #include "http/error_envelope.hpp"
 
 #include <boost/json/parse.hpp>
@@ -93,6 +95,13 @@ std::int32_t int_param(std::string_view field, std::string_view text) {
   } catch (const std::exception&) {
   }
   throw http_error(errc::invalid_input, std::string(field) + " must be a whole number");
+}
+
+void refuse_unknown_fields(const boost::json::object& o, std::span<const std::string_view> known) {
+  for (const auto& kv : o)
+    if (std::find(known.begin(), known.end(), kv.key()) == known.end())
+      throw http_error(errc::invalid_input,
+                       "unknown or read-only field '" + std::string(kv.key()) + "'");
 }
 
 bool descending_param(const request& req) {

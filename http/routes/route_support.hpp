@@ -15,6 +15,7 @@
 #include "http/routes/actor_bridge.hpp"
 #include "persistence/persistence_actor.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <caf/actor.hpp>
@@ -25,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -97,6 +99,9 @@ struct api_context {
     else
       return agent_handles;
   }
+
+  /// The run ledger (actors/run_ledger.hpp): runs, tool calls and cost reports.
+  caf::actor ledger;
 };
 
 using context_ptr = std::shared_ptr<api_context>;
@@ -129,6 +134,9 @@ E enum_param(std::string_view field, std::string_view text) {
 
 /// A whole-number query parameter, or a 400 naming it.
 std::int32_t int_param(std::string_view field, std::string_view text);
+
+/// Refuses (400) a body member that is not in `known`: a misspelt field must not pass silently.
+void refuse_unknown_fields(const boost::json::object& o, std::span<const std::string_view> known);
 
 /// `order=asc|desc` (default desc), or a 400.
 bool descending_param(const request& req);

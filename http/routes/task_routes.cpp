@@ -145,14 +145,11 @@ void transition_task(context_ptr ctx, const request& req, const path_params& p, 
 /// Rejects a body field outside `known`; a status names the route that changes it.
 template <std::size_t N>
 void only_fields(const json::object& o, const std::string_view (&known)[N]) {
-  for (const auto& kv : o) {
+  for (const auto& kv : o)
     if (kv.key() == "status" || kv.key() == "toStatus")
       throw http_error(errc::invalid_input,
                        "the status changes only through POST /api/tasks/{id}/transition");
-    if (std::find(std::begin(known), std::end(known), kv.key()) == std::end(known))
-      throw http_error(errc::invalid_input,
-                       "unknown or read-only field '" + std::string(kv.key()) + "'");
-  }
+  refuse_unknown_fields(o, known);
 }
 
 /// `PATCH /api/tasks/{id}`: the non-state fields; `null` clears `reviewerId` and `dueAt`.

@@ -65,6 +65,13 @@ void expect_verdict(const risk_result& r, const verdict_case& c) {
 
 // ---- tools by name ------------------------------------------------------------------------------
 
+TEST(RiskShellTools, AreKnownByNameInAnyCase) {
+  EXPECT_TRUE(is_shell_tool(defaults(), "exec"));
+  EXPECT_TRUE(is_shell_tool(defaults(), "Bash"));
+  EXPECT_FALSE(is_shell_tool(defaults(), "read"));
+  EXPECT_FALSE(is_shell_tool(defaults(), "exec2"));
+}
+
 class RiskTool : public ::testing::TestWithParam<verdict_case> {};
 
 TEST_P(RiskTool, ClassifiesByName) {

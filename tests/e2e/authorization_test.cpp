@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace mc::e2e {
@@ -82,6 +83,13 @@ constexpr expectation expected[] = {
     {"POST /api/tasks/{id}/messages", {U, U, ok, F, ok}},
     {"GET /api/audit/export", {U, U, F, F, ok}},
     {"GET /api/stats/overview", {U, U, ok, ok, ok}},
+    {"GET /api/runs", {U, U, ok, ok, ok}},
+    {"POST /api/runs", {U, U, ok, F, ok}},
+    {"PATCH /api/runs/{id}", {U, U, ok, F, ok}},
+    {"POST /api/tool-calls", {U, U, ok, F, ok}},
+    {"PATCH /api/tool-calls/{id}", {U, U, ok, F, ok}},
+    {"GET /api/costs/agent/{id}", {U, U, ok, ok, ok}},
+    {"GET /api/costs/daily", {U, U, ok, ok, ok}},
 };
 
 /// Whom one cell's request is about. Agent `ann` holds the agent token; `bob` is the other agent.
@@ -91,7 +99,9 @@ struct subject {
   /// Who the body says acts (a transition's actor, a task's creatorId, a message's author, a new
   /// agent's parentAgentId); empty for the operator, who acts under its own name.
   std::string acting;
-  std::string nonce; // for what must be new in each cell (agent ids)
+  std::string nonce;     // for what must be new in each cell (agent ids)
+  std::string run;       // a run of `agent`
+  std::string tool_call; // a tool call of `agent`
 };
 
 struct request_spec {
@@ -171,7 +181,41 @@ std::map<std::string, std::function<request_spec(const subject&)>, std::less<>> 
   r["GET /api/stats/overview"] = [](s) {
     return request_spec{verb::get, "/api/stats/overview", ""};
   };
+  r["GET /api/runs"] = [](s x) {
+    return request_spec{verb::get, "/api/runs?agentId=" + x.agent, ""};
+  };
+  r["POST /api/runs"] = [](s x) {
+    return request_spec{verb::post, "/api/runs",
+                        R"({"agentId":")" + x.agent + R"(","model":"gpt-4o","costUsd":0.01})"};
+  };
+  r["PATCH /api/runs/{id}"] = [](s x) {
+    return request_spec{verb::patch, "/api/runs/" + x.run, R"({"outputTokens":10})"};
+  };
+  r["POST /api/tool-calls"] = [](s x) {
+    return request_spec{verb::post, "/api/tool-calls",
+                        R"({"agentId":")" + x.agent + R"(","toolName":"read"})"};
+  };
+  r["PATCH /api/tool-calls/{id}"] = [](s x) {
+    return request_spec{verb::patch, "/api/tool-calls/" + x.tool_call, R"({"retryCount":1})"};
+  };
+  r["GET /api/costs/agent/{id}"] = [](s x) {
+    return request_spec{verb::get, "/api/costs/agent/" + x.agent, ""};
+  };
+  r["GET /api/costs/daily"] = [](s) { return request_spec{verb::get, "/api/costs/daily", ""}; };
   return r;
+}
+
+/// A run and a tool call of `agent`, recorded by the operator, when their routes are served.
+std::pair<std::string, std::string> run_and_call_of(const api_server& srv, const std::string& agent,
+                                                    const header_list& op) {
+  if (!api_server::serves("POST /api/runs"))
+    return {};
+  auto run = srv.call(verb::post, "/api/runs",
+                      R"({"agentId":")" + agent + R"(","model":"gpt-4o","costUsd":0.01})", op);
+  auto call = srv.call(verb::post, "/api/tool-calls",
+                       R"({"agentId":")" + agent + R"(","toolName":"read"})", op);
+  return {std::string(json_of(run).at("run").at("id").as_string()),
+          std::string(json_of(call).at("toolCall").at("id").as_string())};
 }
 
 struct matrix_case {
@@ -227,10 +271,15 @@ TEST_P(AuthorizationMatrix, EveryCallerGetsTheExpectedStatus) {
       {"ann", srv.create_task(R"({"title":"Ann's task","assigneeIds":["ann"]})", op)},
       {"bob", srv.create_task(R"({"title":"Bob's task","assigneeIds":["bob"]})", op)}};
 
-  const std::array<subject, 5> subjects{
-      subject{"ann", task_of.at("ann"), "ann", "0"}, subject{"ann", task_of.at("ann"), "ann", "1"},
-      subject{"ann", task_of.at("ann"), "ann", "2"}, subject{"bob", task_of.at("bob"), "bob", "3"},
-      subject{"ann", task_of.at("ann"), "", "4"}};
+  std::array<subject, 5> subjects{subject{"ann", task_of.at("ann"), "ann", "0", {}, {}},
+                                  subject{"ann", task_of.at("ann"), "ann", "1", {}, {}},
+                                  subject{"ann", task_of.at("ann"), "ann", "2", {}, {}},
+                                  subject{"bob", task_of.at("bob"), "bob", "3", {}, {}},
+                                  subject{"ann", task_of.at("ann"), "", "4", {}, {}}};
+  const std::map<std::string, std::pair<std::string, std::string>> runs_of{
+      {"ann", run_and_call_of(srv, "ann", op)}, {"bob", run_and_call_of(srv, "bob", op)}};
+  for (auto& x : subjects)
+    std::tie(x.run, x.tool_call) = runs_of.at(x.agent);
   const std::array<header_list, 5> headers{header_list{}, bearer("mca_not-a-real-token"), ann, ann,
                                            op};
 
