@@ -174,8 +174,8 @@ void post_tool_call(context_ptr ctx, const request& req, const caller& who, resp
         cmd.action.domain = host_of(*url);
       else if (auto domain = string_field(*args, {"domain", "host"}))
         cmd.action.domain = domain;
-    } else if (in->is_string() && is_shell_tool(ctx->policy->get()->policy.risk,
-                                                cmd.draft.tool_name)) {
+    } else if (in->is_string() &&
+               is_shell_tool(ctx->policy->get()->policy.risk, cmd.draft.tool_name)) {
       cmd.action.command = full; // a bare string is the command a shell tool runs
     }
   }
