@@ -175,7 +175,7 @@ caf::result<api_reply> register_agent(self_ptr self, register_agent_command& cmd
           [self, rp, a, reply](persistence::write_ack) mutable {
             adopt(self, a);
             if (self->state.env.events)
-              self->send(self->state.env.events, agent_event{a, std::nullopt, false});
+              caf::anon_send(self->state.env.events, agent_event{a, std::nullopt, false});
             rp.deliver(std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });

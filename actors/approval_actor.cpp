@@ -70,7 +70,7 @@ void commit_alone(self_ptr self, persistence::write_batch batch, approval subjec
             settled();
             self->state.index[subject.id] = subject;
             if (self->state.env.events)
-              self->send(self->state.env.events, approval_event{subject, std::nullopt});
+              caf::anon_send(self->state.env.events, approval_event{subject, std::nullopt});
             rp.deliver(std::move(reply));
           },
           [rp, settled](caf::error& e) mutable {

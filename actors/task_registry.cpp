@@ -169,7 +169,7 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
           [self, rp, t, history, reply](persistence::write_ack) mutable {
             adopt(self, task_view{t, history, {}, {}}, /*history_loaded=*/true);
             if (self->state.env.events)
-              self->send(self->state.env.events, task_event{t, history.back(), std::nullopt});
+              caf::anon_send(self->state.env.events, task_event{t, history.back(), std::nullopt});
             rp.deliver(std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });

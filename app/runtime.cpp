@@ -1,6 +1,7 @@
 #include "app/runtime.hpp"
 
 #include "actors/agent_registry.hpp"
+#include "actors/approval_actor.hpp"
 #include "actors/run_ledger.hpp"
 #include "actors/task_registry.hpp"
 #include "http/routes/audit_services.hpp"
@@ -98,6 +99,14 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   if (!zone)
     throw std::invalid_argument("timezone: " + zone.error);
   ctx_->audit = http::make_audit_services([db] { return db->open_another(); }, *zone.zone);
+  actors::approval_environment approval_env;
+  approval_env.db = ctx_->db;
+  approval_env.events = events;
+  approval_env.tasks = ctx_->tasks;
+  approval_env.clk = &clk;
+  approval_env.ids = &ids;
+  approval_env.policy = ctx_->policy;
+  ctx_->approvals = actors::spawn_approval_actor(sys, approval_env, std::move(recovered.approvals));
 }
 
 runtime::~runtime() {
@@ -123,6 +132,7 @@ void runtime::shutdown() {
   self->send_exit(ctx_->tasks, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->agents, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->ledger, caf::exit_reason::user_shutdown);
+  self->send_exit(ctx_->approvals, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->db, caf::exit_reason::user_shutdown);
   ctx_->bridge->stop();
 }

@@ -69,8 +69,10 @@ constexpr std::array routes{
 
     any("GET /api/approvals", reads),
     any("POST /api/approvals", events),
-    op("POST /api/approvals/{id}/approve", events),
-    op("POST /api/approvals/{id}/deny", events),
+    // The operator decides; a lead agent too where the policy allows it (never its own request):
+    // the approvals actor checks, so agents pass the table and act only as themselves.
+    any("POST /api/approvals/{id}/approve", events),
+    any("POST /api/approvals/{id}/deny", events),
 
     // Policies are data (SPEC §4): anyone may read and evaluate, only operators edit.
     any("GET /api/policy", reads),

@@ -9,6 +9,7 @@ void add_api_routes(router& r, context_ptr ctx) {
   add_audit_routes(r, ctx);
   add_stats_routes(r, ctx);
   add_run_routes(r, ctx);
+  add_approval_routes(r, ctx);
 }
 
 } // namespace mc::http

@@ -91,6 +91,8 @@ struct api_context {
   std::unique_ptr<actor_bridge> bridge;
   /// The audit export's and the stats' reader thread and zone (http/routes/audit_services.hpp).
   std::shared_ptr<audit_services> audit;
+  /// The approvals actor (actors/approval_actor.hpp).
+  caf::actor approvals;
 
   template <class Handle>
   handle_cache<Handle>& handles() {

@@ -69,9 +69,11 @@ void get_task(context_ptr ctx, const path_params& p, responder res) {
                                    ask_actor<actors::task_view>(
                                        ctx, t, std::move(r),
                                        [](actors::task_view& v) {
-                                         json::array transitions, messages;
+                                         json::array transitions, messages, approvals;
                                          for (const auto& x : v.transitions)
                                            transitions.push_back(to_json(x));
+                                         for (const auto& a : v.approvals)
+                                           approvals.push_back(to_json(a));
                                          for (const auto& m : v.messages)
                                            messages.push_back(to_json(m));
                                          return json_response(
@@ -79,7 +81,7 @@ void get_task(context_ptr ctx, const path_params& p, responder res) {
                                                           {"transitions", std::move(transitions)},
                                                           {"messages", std::move(messages)},
                                                           {"runs", json::array{}},
-                                                          {"approvals", json::array{}}});
+                                                          {"approvals", std::move(approvals)}});
                                        },
                                        actors::get_atom::value);
                                  });
@@ -218,6 +220,7 @@ void timeline(context_ptr ctx, const path_params& p, responder res) {
     task_history h;
     h.transitions = std::move(v.transitions);
     h.messages = std::move(v.messages);
+    h.approvals = std::move(v.approvals);
     return json_response(task_timeline(v.task.id, h));
   });
 }

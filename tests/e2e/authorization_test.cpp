@@ -90,6 +90,12 @@ constexpr expectation expected[] = {
     {"PATCH /api/tool-calls/{id}", {U, U, ok, F, ok}},
     {"GET /api/costs/agent/{id}", {U, U, ok, ok, ok}},
     {"GET /api/costs/daily", {U, U, ok, ok, ok}},
+    {"GET /api/approvals", {U, U, ok, ok, ok}},
+    {"POST /api/approvals", {U, U, ok, F, ok}},
+    // Past the guard, a specialist is refused by the approval rules (403), a lead decides where
+    // the policy allows it: the approval here does not exist, so the allowed cells answer 404.
+    {"POST /api/approvals/{id}/approve", {U, U, ok, F, ok}},
+    {"POST /api/approvals/{id}/deny", {U, U, ok, F, ok}},
 };
 
 /// Whom one cell's request is about. Agent `ann` holds the agent token; `bob` is the other agent.
@@ -202,6 +208,19 @@ std::map<std::string, std::function<request_spec(const subject&)>, std::less<>> 
     return request_spec{verb::get, "/api/costs/agent/" + x.agent, ""};
   };
   r["GET /api/costs/daily"] = [](s) { return request_spec{verb::get, "/api/costs/daily", ""}; };
+  r["GET /api/approvals"] = [](s) { return request_spec{verb::get, "/api/approvals", ""}; };
+  r["POST /api/approvals"] = [](s x) {
+    return request_spec{verb::post, "/api/approvals",
+                        "{" + field_if("requestorId", x.acting) + R"("taskId":")" + x.task +
+                            R"(","actionType":"tool_exec","riskLevel":"red",)"
+                            R"("actionSummary":"send the mail","justification":"launch day"})"};
+  };
+  for (std::string_view verdict : {"approve", "deny"}) {
+    r["POST /api/approvals/{id}/" + std::string(verdict)] = [verdict = std::string(verdict)](s x) {
+      return request_spec{verb::post, "/api/approvals/apr_unknown/" + verdict,
+                          "{" + field_if("approver", x.acting) + R"("decision":"ok"})"};
+    };
+  }
   return r;
 }
 

@@ -23,9 +23,7 @@ namespace json = boost::json;
 // Runbook commands whose routes belong to the next issue: not written here yet (no test is
 // skipped; these are simply not covered until their routes exist).
 [[maybe_unused]] constexpr std::string_view not_covered_yet[] = {
-    "Incident 1 step 4c: curl -X POST http://localhost:3000/api/approvals/{approvalId}/approve",
     "Daily tasks step 1: curl http://localhost:3000/api/alerts?resolved=false",
-    "Appendix:           curl -X POST http://localhost:3000/api/approvals/{id}/approve",
 };
 
 // ---- curl, as the runbook writes it -------------------------------------------------------------
@@ -593,6 +591,56 @@ TEST_P(Runbook, DailyTasksCheckSpend) {
   EXPECT_EQ(number(daily.at("total")), 0.3) << last;
   EXPECT_EQ(daily.at("runs").as_int64(), 1) << last;
   EXPECT_EQ(daily.at("timezone").as_string(), "America/Los_Angeles") << last;
+}
+
+// ---- Approvals: Incident 1 step 4c and the Appendix ---------------------------------------------
+
+/// A pending budget_override approval for a task of `agent` in progress, filed through the API
+/// (by the operator on the agent's behalf); returns the approval's id.
+std::string pending_approval(api_server& srv, const std::string& task, const std::string& agent) {
+  auto r = srv.call(verb::post, "/api/approvals",
+                    R"({"taskId":")" + task + R"(","requestorId":")" + agent +
+                        R"(","actionType":"budget_override","riskLevel":"red",)"
+                        R"("actionSummary":"Raise the daily cap to $20",)"
+                        R"("justification":"Two more runs finish the job"})");
+  EXPECT_EQ(r.result_int(), 201u) << r.body();
+  return std::string(json_of(r).at("approval").at("id").as_string());
+}
+
+TEST_P(Runbook, Incident1ApproveTaskToContinue) {
+  const auto task = task_in_progress("Launch campaign", "jordan");
+  const auto approval = pending_approval(srv, task, "jordan");
+  ASSERT_EQ(status_of_task(task), "needs_approval");
+
+  const auto line = R"(curl -X POST http://localhost:3000/api/approvals/{approvalId}/approve \
+  -d '{"approver": "operator", "decision": "Approved with increased budget"}')";
+  auto approved = run_ok(line, {{"approvalId", approval}});
+  const auto& a = approved.at("approval");
+  EXPECT_EQ(a.at("status").as_string(), "approved") << last;
+  EXPECT_EQ(a.at("decidedBy").as_string(), "operator") << last;
+  EXPECT_EQ(a.at("decisionNote").as_string(), "Approved with increased budget") << last;
+  EXPECT_EQ(status_of_task(task), "in_progress");
+  // The task lists its approval, decided.
+  auto shown = json_of(srv.call(verb::get, "/api/tasks/" + task));
+  EXPECT_EQ(shown.at("approvals").at(0).at("status").as_string(), "approved");
+
+  // Running the line again: the approval is already decided.
+  auto again = run(line, {{"approvalId", approval}});
+  EXPECT_EQ(again.result_int(), 409u) << last;
+}
+
+TEST_P(Runbook, AppendixApproveAction) {
+  const auto task = task_in_progress("Publish the post", "riley");
+  const auto approval = pending_approval(srv, task, "riley");
+  auto approved = run_ok(R"(curl -X POST http://localhost:3000/api/approvals/{id}/approve \
+  -H "Content-Type: application/json" \
+  -d '{"approver": "operator", "decision": "Approved"}')",
+                         {{"id", approval}});
+  EXPECT_EQ(approved.at("approval").at("status").as_string(), "approved") << last;
+  EXPECT_EQ(approved.at("approval").at("decisionNote").as_string(), "Approved") << last;
+  EXPECT_EQ(approved.at("task").at("status").as_string(), "in_progress") << last;
+  auto listed = json_of(srv.call(verb::get, "/api/approvals?status=approved"));
+  EXPECT_EQ(listed.at("total").as_int64(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Runbook, ::testing::ValuesIn(all_stores), store_name);

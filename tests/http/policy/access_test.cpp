@@ -232,8 +232,8 @@ const std::vector<row> matrix = {
   {"POST /api/alerts/{id}/resolve",          E,    ok,      forbid, forbid, unauth},
   {"GET /api/approvals",                     R,    ok,      ok,     forbid, unauth},
   {"POST /api/approvals",                    E,    ok,      ok,     forbid, unauth},
-  {"POST /api/approvals/{id}/approve",       E,    ok,      forbid, forbid, unauth},
-  {"POST /api/approvals/{id}/deny",          E,    ok,      forbid, forbid, unauth},
+  {"POST /api/approvals/{id}/approve",       E,    ok,      ok,     forbid, unauth},
+  {"POST /api/approvals/{id}/deny",          E,    ok,      ok,     forbid, unauth},
   {"GET /api/policy",                        R,    ok,      ok,     forbid, unauth},
   {"GET /api/policy/active",                 R,    ok,      ok,     forbid, unauth},
   {"PUT /api/policy",                        E,    ok,      forbid, forbid, unauth},
@@ -324,7 +324,7 @@ TEST(AccessMatrix, SpecExamplesReadAsStated) {
   EXPECT_FALSE(authorize(agent_caller, "POST /api/agents/{id}/heartbeat", riley));
   EXPECT_FALSE(authorize(agent_caller, "POST /api/runs", {}, "riley"));
   EXPECT_FALSE(authorize(agent_caller, "POST /api/tasks/{id}/transition", {}, "human"));
-  EXPECT_FALSE(authorize(agent_caller, "POST /api/approvals/{id}/approve", {}));
+  EXPECT_FALSE(authorize(agent_caller, "POST /api/approvals/{id}/approve", {}, "riley"));
   // Without an acting id in the body the handler acts as the caller: allowed.
   EXPECT_TRUE(authorize(agent_caller, "POST /api/runs", {}));
   EXPECT_TRUE(authorize(agent_caller, "POST /api/tasks/{id}/transition", {}));
