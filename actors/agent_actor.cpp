@@ -1,5 +1,6 @@
 #include "actors/agent_actor.hpp"
 
+#include "actors/agent_notifications.hpp"
 #include "actors/field_errors.hpp"
 #include "actors/run_accounting.hpp"
 #include "actors/task_actor.hpp"
@@ -38,6 +39,9 @@ struct agent_state {
   std::optional<epoch_ms> soft_sent_at;
   bool soft_pending = false;
   bool soft_flush_scheduled = false;
+  /// Pushed by the notifications actor (see agent_notifications.cpp).
+  std::vector<notification> pending_notes;
+  std::int64_t notes_seq = -1;
 };
 
 using self_ptr = agent_actor::stateful_pointer<agent_state>;
@@ -209,7 +213,7 @@ std::string heartbeat_body(agent_state& st, epoch_ms now) {
                  {"status", to_string(st.agent.status)},
                  {"mayStartWork", may_start_work(st.agent.status)},
                  {"serverTime", now},
-                 {"pendingNotifications", json::array{}},
+                 {"pendingNotifications", pending_notifications_json(st.pending_notes, now)},
                  {"assignedTasks", std::move(tasks)},
                  {"pendingApprovals", json::array{}}};
   if (st.restart_requested)
@@ -243,7 +247,31 @@ void publish_soft_state(self_ptr self, epoch_ms now) {
   }
 }
 
+void heartbeat_now(self_ptr self, heartbeat_command& cmd,
+                   caf::typed_response_promise<api_reply> rp);
+
+/// Notification ids the heartbeat acknowledges are durable before the reply (SPEC §8); the
+/// reply then lists what is still pending.
 caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<api_reply>();
+  if (cmd.acknowledged.empty() || !st.env.notifications) {
+    heartbeat_now(self, cmd, rp);
+    return rp;
+  }
+  self->request(st.env.notifications, st.env.write_timeout, ack_atom::value, st.agent.id,
+                cmd.acknowledged)
+      .await(
+          [self, rp, cmd](pending_notifications& p) mutable {
+            adopt_pending(self->state.pending_notes, self->state.notes_seq, std::move(p));
+            heartbeat_now(self, cmd, rp);
+          },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
+void heartbeat_now(self_ptr self, heartbeat_command& cmd,
+                   caf::typed_response_promise<api_reply> rp) {
   auto& st = self->state;
   const auto now = st.env.clk->now_ms();
   agent next = st.agent;
@@ -259,7 +287,6 @@ caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
     next.updated_at = now;
     auto audit = audit_of(st, "agent", st.agent.id, "agent.online", st.agent, next,
                           "heartbeat after going offline");
-    auto rp = self->make_response_promise<api_reply>();
     const std::string none;
     commit(
         self, next, std::move(audit), {none, none, 0}, none,
@@ -268,13 +295,13 @@ caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
           s.restart_requested = false;
         },
         [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-    return rp;
+    return;
   }
   st.agent = next;
   publish_soft_state(self, now);
   api_reply reply{200, heartbeat_body(st, now)};
   st.restart_requested = false;
-  return reply;
+  rp.deliver(std::move(reply));
 }
 
 void apply_assignments(agent_state& st, assignments& a) {
@@ -461,6 +488,10 @@ agent_actor::behavior_type agent_impl(self_ptr self, agent_environment env, agen
       [self](patch_atom, run_patch_command& cmd) { return on_patch_run(self, cmd); },
       [self](tool_call_atom, tool_call_command& cmd) { return on_tool_call(self, cmd); },
       [self](patch_atom, tool_call_patch_command& cmd) { return on_patch_tool_call(self, cmd); },
+      [self](pending_notifications& p) {
+        if (p.agent_id == self->state.agent.id)
+          adopt_pending(self->state.pending_notes, self->state.notes_seq, std::move(p));
+      },
   };
 }
 

@@ -4,12 +4,14 @@
 #pragma once
 
 #include "actors/active_policy.hpp"
+#include "actors/governance_messages.hpp"
 #include "actors/messages.hpp"
 #include "actors/run_messages.hpp"
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
 #include "persistence/persistence_actor.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/duration.hpp>
 #include <caf/group.hpp>
 #include <caf/replies_to.hpp>
@@ -38,7 +40,10 @@ using agent_actor =
                      caf::replies_to<record_run_atom, run_command>::with<api_reply>,
                      caf::replies_to<patch_atom, run_patch_command>::with<api_reply>,
                      caf::replies_to<tool_call_atom, tool_call_command>::with<api_reply>,
-                     caf::replies_to<patch_atom, tool_call_patch_command>::with<api_reply>>;
+                     caf::replies_to<patch_atom, tool_call_patch_command>::with<api_reply>,
+                     /// From the notifications actor, through the registry: the agent's
+                     /// pending heartbeat notifications now.
+                     caf::reacts_to<pending_notifications>>;
 
 /// What every agent actor shares.
 struct agent_environment {
@@ -61,6 +66,8 @@ struct agent_environment {
   /// Prices runs that report tokens without a cost.
   std::shared_ptr<const price_table> prices =
       std::make_shared<const price_table>(default_price_table());
+  /// The notifications actor: a heartbeat's acknowledged ids go there (none: they are ignored).
+  caf::actor notifications;
 };
 
 /// Spawns the actor of an agent that is already durable.

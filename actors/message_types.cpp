@@ -2,6 +2,7 @@
 
 #include "actors/agent_registry.hpp"
 #include "actors/approval_actor.hpp"
+#include "actors/governance.hpp"
 #include "actors/run_messages.hpp"
 #include "actors/task_registry.hpp"
 
@@ -58,6 +59,20 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<run_event>("mc.run_event");
   cfg.add_message_type<tool_call_event>("mc.tool_call_event");
   cfg.add_message_type<run_query>("mc.run_query");
+  // Policy, alerts, notifications, webhooks.
+  cfg.add_message_type<mc::alert>("mc.alert");
+  cfg.add_message_type<mc::notification>("mc.notification");
+  cfg.add_message_type<alert_action_command>("mc.alert_action_command");
+  cfg.add_message_type<alert_query>("mc.alert_query");
+  cfg.add_message_type<alert_event>("mc.alert_event");
+  cfg.add_message_type<notification_query>("mc.notification_query");
+  cfg.add_message_type<notification_ack_command>("mc.notification_ack_command");
+  cfg.add_message_type<pending_notifications>("mc.pending_notifications");
+  cfg.add_message_type<notification_event>("mc.notification_event");
+  cfg.add_message_type<webhook_create_command>("mc.webhook_create_command");
+  cfg.add_message_type<webhook_delete_command>("mc.webhook_delete_command");
+  cfg.add_message_type<webhook_query>("mc.webhook_query");
+  cfg.add_message_type<policy_put_command>("mc.policy_put_command");
 }
 
 } // namespace mc::actors

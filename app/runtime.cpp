@@ -2,6 +2,7 @@
 
 #include "actors/agent_registry.hpp"
 #include "actors/approval_actor.hpp"
+#include "actors/governance.hpp"
 #include "actors/run_ledger.hpp"
 #include "actors/task_registry.hpp"
 #include "http/routes/audit_services.hpp"
@@ -72,6 +73,23 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   ctx_->ledger =
       actors::spawn_run_ledger(sys, ledger_env, std::move(recovered.runs),
                                std::move(recovered.tool_calls), recovered.tasks, recovered.agents);
+  // Policy, alerts, notifications, webhooks: before the agents, whose heartbeats ack
+  // notifications; the stored policy is in force before anything is served.
+  actors::governance_environment gov_env;
+  gov_env.db = ctx_->db;
+  gov_env.events = events;
+  gov_env.clk = &clk;
+  gov_env.ids = &ids;
+  gov_env.policy = ctx_->policy;
+  ctx_->policies = actors::spawn_policy_actor(sys, gov_env, std::move(recovered.policy));
+  auto alerts = std::move(recovered.open_alerts);
+  alerts.insert(alerts.end(), recovered.resolved_alerts.begin(), recovered.resolved_alerts.end());
+  ctx_->alerts = actors::spawn_alerts_actor(sys, gov_env, std::move(alerts));
+  auto notes = std::move(recovered.pending_notifications);
+  notes.insert(notes.end(), recovered.settled_notifications.begin(),
+               recovered.settled_notifications.end());
+  ctx_->notifications = actors::spawn_notifications_actor(sys, gov_env, std::move(notes));
+  ctx_->webhooks = actors::spawn_webhooks_actor(sys, gov_env, std::move(recovered.webhooks));
 
   actors::agent_environment agent_env;
   agent_env.db = ctx_->db;
@@ -83,8 +101,10 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   agent_env.ledger = ctx_->ledger;
   if (opts.prices)
     agent_env.prices = opts.prices;
+  agent_env.notifications = ctx_->notifications;
   ctx_->agents =
       actors::spawn_agent_registry(sys, agent_env, std::move(recovered.agents), recovered.tasks);
+  caf::anon_send(ctx_->notifications, actors::agents_atom::value, ctx_->agents);
 
   actors::task_environment task_env;
   task_env.db = ctx_->db;
@@ -133,6 +153,8 @@ void runtime::shutdown() {
   self->send_exit(ctx_->agents, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->ledger, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->approvals, caf::exit_reason::user_shutdown);
+  for (const auto& a : {ctx_->policies, ctx_->alerts, ctx_->notifications, ctx_->webhooks})
+    self->send_exit(a, caf::exit_reason::user_shutdown);
   self->send_exit(ctx_->db, caf::exit_reason::user_shutdown);
   ctx_->bridge->stop();
 }

@@ -1,6 +1,7 @@
 #include "persistence/recovery.hpp"
 
 #include "persistence/entity_rows.hpp"
+#include "persistence/governance_rows.hpp"
 
 #include <chrono>
 #include <exception>
@@ -50,6 +51,29 @@ recovered_state recover(store& db) {
         load(txn, table_id::approvals, {}, out.approvals, out.unreadable);
         load(txn, table_id::runs, {}, out.runs, out.unreadable);
         load(txn, table_id::tool_calls, {}, out.tool_calls, out.unreadable);
+        load(txn, table_id::alerts, status_is("resolved"), out.resolved_alerts, out.unreadable);
+        for (auto status : {"delivered", "failed", "expired"})
+          load(txn, table_id::notifications, status_is(status), out.settled_notifications,
+               out.unreadable);
+        txn.scan(table_id::webhooks, {}, [&](const row& r) {
+          try {
+            out.webhooks.push_back(webhook_from_row(r));
+          } catch (const std::exception& e) {
+            out.unreadable.push_back("webhooks/" + r.key() + ": " + e.what());
+          }
+          return true;
+        });
+        // Keys are zero-padded version numbers: the last row read is the newest version.
+        txn.scan(table_id::policies, {}, [&](const row& r) {
+          try {
+            auto v = policy_version_from_row(r);
+            if (!out.policy || v.version > out.policy->version)
+              out.policy = std::move(v);
+          } catch (const std::exception& e) {
+            out.unreadable.push_back("policies/" + r.key() + ": " + e.what());
+          }
+          return true;
+        });
       },
       /*read_only=*/true);
   out.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

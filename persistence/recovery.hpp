@@ -3,9 +3,11 @@
 #pragma once
 
 #include "domain/entities.hpp"
+#include "domain/governance.hpp"
 #include "persistence/store.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +30,12 @@ struct recovered_state {
   /// Every run and tool call, for the run ledger (GET /api/runs, cost reports).
   std::vector<run> runs;
   std::vector<tool_call> tool_calls;
+  /// Resolved alerts and settled (non-pending) notifications, so the lists can show them too.
+  std::vector<alert> resolved_alerts;
+  std::vector<notification> settled_notifications;
+  std::vector<webhook> webhooks;
+  /// The newest stored policy version; none when the built-in default was never replaced.
+  std::optional<policy_version> policy;
 
   std::size_t entity_count() const noexcept {
     return agents.size() + tasks.size() + pending_approvals.size() + pending_notifications.size() +

@@ -209,8 +209,11 @@ void heartbeat(context_ptr ctx, const request& req, const path_params& p, respon
     cmd.current_task_id = t->is_null() ? std::string{} : from_json<std::string>(*t);
   if (auto* k = o.if_contains("sessionKey"))
     cmd.session_key = from_json<std::string>(*k);
-  if (auto* a = o.if_contains("acknowledgedNotifications"))
-    cmd.acknowledged = from_json<std::vector<std::string>>(*a);
+  // Notification ids the agent has seen: acked (durably) before the reply lists what is left.
+  for (const char* name : {"acknowledgedNotifications", "ackNotificationIds"})
+    if (auto* a = o.if_contains(name))
+      for (auto& id : from_json<std::vector<std::string>>(*a))
+        cmd.acknowledged.push_back(std::move(id));
   with_actor<actors::agent_actor>(ctx, ctx->agents, std::string(p.get("id")), std::move(res),
                                   [ctx, cmd](actors::agent_actor a, responder r) {
                                     ask_for_reply(ctx, a, std::move(r),

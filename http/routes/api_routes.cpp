@@ -10,6 +10,7 @@ void add_api_routes(router& r, context_ptr ctx) {
   add_stats_routes(r, ctx);
   add_run_routes(r, ctx);
   add_approval_routes(r, ctx);
+  add_governance_routes(r, ctx);
 }
 
 } // namespace mc::http

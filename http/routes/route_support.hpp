@@ -93,6 +93,11 @@ struct api_context {
   std::shared_ptr<audit_services> audit;
   /// The approvals actor (actors/approval_actor.hpp).
   caf::actor approvals;
+  /// The governance actors (actors/governance.hpp).
+  caf::actor policies;
+  caf::actor alerts;
+  caf::actor notifications;
+  caf::actor webhooks;
 
   template <class Handle>
   handle_cache<Handle>& handles() {

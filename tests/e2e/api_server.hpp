@@ -93,6 +93,9 @@ class api_server {
   /// Moves a task as the operator; the reply must be 200.
   void move_task(const std::string& id, std::string_view body, const header_list& as = {}) const;
 
+  /// The actor system, for tests that message the actors the routes are wired to (api()).
+  caf::actor_system& system() const noexcept { return *sys_; }
+
  private:
   store_kind kind_;
   std::filesystem::path dir_; // SQLite only

@@ -1,8 +1,11 @@
 // SPEC §6 authorization through the real server on both stores: every route the server serves ×
 // every kind of caller, against a literal table of expected outcomes; the loopback operator and
 // MC_REQUIRE_AUTH; and the per-token rate limits with the runtime's manual clock.
+#include "actors/governance.hpp"
 #include "http/policy/access.hpp"
 #include "tests/e2e/api_server.hpp"
+
+#include <caf/scoped_actor.hpp>
 
 #include <gtest/gtest.h>
 
@@ -96,6 +99,20 @@ constexpr expectation expected[] = {
     // the policy allows it: the approval here does not exist, so the allowed cells answer 404.
     {"POST /api/approvals/{id}/approve", {U, U, ok, F, ok}},
     {"POST /api/approvals/{id}/deny", {U, U, ok, F, ok}},
+    {"GET /api/alerts", {U, U, ok, ok, ok}},
+    {"POST /api/alerts/{id}/acknowledge", {U, U, F, F, ok}},
+    {"POST /api/alerts/{id}/resolve", {U, U, F, F, ok}},
+    {"GET /api/policy", {U, U, ok, ok, ok}},
+    {"GET /api/policy/active", {U, U, ok, ok, ok}},
+    {"PUT /api/policy", {U, U, F, F, ok}},
+    {"POST /api/policy/evaluate", {U, U, ok, F, ok}},
+    // Notifications and webhooks are the agent's own (the handler checks the owner).
+    {"GET /api/notifications", {U, U, ok, F, ok}},
+    {"POST /api/notifications/{id}/ack", {U, U, ok, F, ok}},
+    {"GET /api/webhooks", {U, U, ok, ok, ok}},
+    {"POST /api/webhooks", {U, U, ok, ok, ok}},
+    {"DELETE /api/webhooks", {U, U, ok, ok, ok}},
+    {"DELETE /api/webhooks/{id}", {U, U, ok, F, ok}},
 };
 
 /// Whom one cell's request is about. Agent `ann` holds the agent token; `bob` is the other agent.
@@ -105,9 +122,11 @@ struct subject {
   /// Who the body says acts (a transition's actor, a task's creatorId, a message's author, a new
   /// agent's parentAgentId); empty for the operator, who acts under its own name.
   std::string acting;
-  std::string nonce;     // for what must be new in each cell (agent ids)
-  std::string run;       // a run of `agent`
-  std::string tool_call; // a tool call of `agent`
+  std::string nonce;        // for what must be new in each cell (agent ids)
+  std::string run;          // a run of `agent`
+  std::string tool_call;    // a tool call of `agent`
+  std::string notification; // one of `agent`'s notifications
+  std::string webhook;      // a webhook `agent` may delete (ann's own; bob's: the operator's)
 };
 
 struct request_spec {
@@ -221,6 +240,42 @@ std::map<std::string, std::function<request_spec(const subject&)>, std::less<>> 
                           "{" + field_if("approver", x.acting) + R"("decision":"ok"})"};
     };
   }
+  r["GET /api/alerts"] = [](s) {
+    return request_spec{verb::get, "/api/alerts?resolved=false", ""};
+  };
+  r["POST /api/alerts/{id}/acknowledge"] = [](s) {
+    return request_spec{verb::post, "/api/alerts/alr_unknown/acknowledge", ""};
+  };
+  r["POST /api/alerts/{id}/resolve"] = [](s) {
+    return request_spec{verb::post, "/api/alerts/alr_unknown/resolve", R"({"note":"done"})"};
+  };
+  r["GET /api/policy"] = [](s) { return request_spec{verb::get, "/api/policy", ""}; };
+  r["GET /api/policy/active"] = [](s) { return request_spec{verb::get, "/api/policy/active", ""}; };
+  r["PUT /api/policy"] = [](s) {
+    return request_spec{verb::put, "/api/policy", R"({"maxReviewCycles":3})"};
+  };
+  r["POST /api/policy/evaluate"] = [](s x) {
+    return request_spec{verb::post, "/api/policy/evaluate",
+                        R"({"agentId":")" + x.agent + R"(","toolName":"read_file"})"};
+  };
+  r["GET /api/notifications"] = [](s x) {
+    return request_spec{verb::get, "/api/notifications?target=" + x.agent, ""};
+  };
+  r["POST /api/notifications/{id}/ack"] = [](s x) {
+    return request_spec{verb::post, "/api/notifications/" + x.notification + "/ack", ""};
+  };
+  r["GET /api/webhooks"] = [](s) { return request_spec{verb::get, "/api/webhooks", ""}; };
+  r["POST /api/webhooks"] = [](s) {
+    return request_spec{verb::post, "/api/webhooks",
+                        R"({"url":"https://hooks.example.com/new","events":["alert"]})"};
+  };
+  r["DELETE /api/webhooks"] = [](s x) {
+    return request_spec{verb::delete_, "/api/webhooks?url=https://hooks.example.com/" + x.agent,
+                        ""};
+  };
+  r["DELETE /api/webhooks/{id}"] = [](s x) {
+    return request_spec{verb::delete_, "/api/webhooks/" + x.webhook, ""};
+  };
   return r;
 }
 
@@ -290,15 +345,38 @@ TEST_P(AuthorizationMatrix, EveryCallerGetsTheExpectedStatus) {
       {"ann", srv.create_task(R"({"title":"Ann's task","assigneeIds":["ann"]})", op)},
       {"bob", srv.create_task(R"({"title":"Bob's task","assigneeIds":["bob"]})", op)}};
 
-  std::array<subject, 5> subjects{subject{"ann", task_of.at("ann"), "ann", "0", {}, {}},
-                                  subject{"ann", task_of.at("ann"), "ann", "1", {}, {}},
-                                  subject{"ann", task_of.at("ann"), "ann", "2", {}, {}},
-                                  subject{"bob", task_of.at("bob"), "bob", "3", {}, {}},
-                                  subject{"ann", task_of.at("ann"), "", "4", {}, {}}};
+  std::array<subject, 5> subjects{subject{"ann", task_of.at("ann"), "ann", "0", {}, {}, {}, {}},
+                                  subject{"ann", task_of.at("ann"), "ann", "1", {}, {}, {}, {}},
+                                  subject{"ann", task_of.at("ann"), "ann", "2", {}, {}, {}, {}},
+                                  subject{"bob", task_of.at("bob"), "bob", "3", {}, {}, {}, {}},
+                                  subject{"ann", task_of.at("ann"), "", "4", {}, {}, {}, {}}};
   const std::map<std::string, std::pair<std::string, std::string>> runs_of{
       {"ann", run_and_call_of(srv, "ann", op)}, {"bob", run_and_call_of(srv, "bob", op)}};
   for (auto& x : subjects)
     std::tie(x.run, x.tool_call) = runs_of.at(x.agent);
+  // Each agent's own notification and webhook (bob's webhook is the operator's: ann may not
+  // delete it).
+  std::map<std::string, std::string> note_of, hook_of;
+  for (const char* name : {"ann", "bob"}) {
+    const std::string id = name;
+    notification draft;
+    draft.target = id;
+    draft.title = "for " + id;
+    caf::scoped_actor self{srv.system()};
+    self->request(srv.api()->notifications, std::chrono::seconds(10), actors::notify_atom::value,
+                  draft)
+        .receive([&](notification& n) { note_of[id] = n.id; },
+                 [&](caf::error& e) { ADD_FAILURE() << to_string(e); });
+    auto made = srv.call(verb::post, "/api/webhooks",
+                         R"({"url":"https://hooks.example.com/)" + id + R"(","events":["*"]})",
+                         id == "ann" ? ann : op);
+    EXPECT_EQ(made.result_int(), 201u) << made.body();
+    hook_of[id] = std::string(json_of(made).at("webhook").at("id").as_string());
+  }
+  for (auto& x : subjects) {
+    x.notification = note_of.at(x.agent);
+    x.webhook = hook_of.at(x.agent);
+  }
   const std::array<header_list, 5> headers{header_list{}, bearer("mca_not-a-real-token"), ann, ann,
                                            op};
 
