@@ -1,11 +1,16 @@
 #include "app/demo_seed.hpp"
 
 #include "actors/agent_registry.hpp"
+#include "actors/governance_messages.hpp"
+#include "actors/run_messages.hpp"
 #include "actors/task_registry.hpp"
 
 #include <boost/json/parse.hpp>
 
 #include <caf/scoped_actor.hpp>
+
+#include <map>
+#include <utility>
 
 #include "domain/policy.hpp"
 
@@ -75,6 +80,75 @@ std::string seed_agents(caf::scoped_actor& self, http::api_context& api) {
   return tokens;
 }
 
+struct demo_run {
+  const char* agent;
+  const char* task_title; // empty: a run outside any task
+  const char* model;
+  std::int64_t input_tokens;
+  std::int64_t output_tokens;
+};
+
+/// Runs on several models, priced from the model price table, through each agent's actor as an
+/// agent SDK would report them: the agents' spend and the tasks' actual cost follow.
+int seed_runs(caf::scoped_actor& self, http::api_context& api,
+              const std::map<std::string, std::pair<std::string, caf::actor>>& task_of) {
+  static const demo_run runs[] = {
+      {"riley", "Fix the flaky signup test", "claude-sonnet-4", 180'000, 12'000},
+      {"riley", "Fix the flaky signup test", "claude-sonnet-4", 240'000, 20'000},
+      {"riley", "Fix the flaky signup test", "gpt-4o", 90'000, 8'000},
+      {"jordan", "Draft the launch announcement", "claude-opus-4", 60'000, 9'000},
+      {"jordan", "Update the API docs for v2", "claude-opus-4", 40'000, 6'000},
+      {"casey", "Social thread for the v2 launch", "gpt-4o-mini", 30'000, 4'000},
+      {"sam", "", "gpt-4o-mini", 12'000, 2'000},
+  };
+  int recorded = 0;
+  for (const auto& d : runs) {
+    actors::agent_actor a;
+    self->request(api.agents, std::chrono::seconds(30), actors::get_atom::value,
+                  std::string(d.agent))
+        .receive([&](actors::agent_actor& found) { a = found; }, [](caf::error&) {});
+    if (!a)
+      continue;
+    actors::run_command cmd;
+    cmd.draft.agent_id = d.agent;
+    cmd.draft.model = d.model;
+    cmd.draft.input_tokens = d.input_tokens;
+    cmd.draft.output_tokens = d.output_tokens;
+    cmd.draft.status = run_status::completed;
+    if (auto it = task_of.find(d.task_title); it != task_of.end()) {
+      cmd.draft.task_id = it->second.first;
+      cmd.task = it->second.second;
+    }
+    cmd.actor_type = "agent";
+    cmd.actor = d.agent;
+    self->request(a, std::chrono::seconds(30), actors::record_run_atom::value, cmd)
+        .receive([&](actors::api_reply& r) { recorded += r.status == 201 ? 1 : 0; },
+                 [](caf::error&) {});
+  }
+  return recorded;
+}
+
+/// Open alerts of two severities, so the runbook's alert commands have something to show.
+int seed_alerts(caf::scoped_actor& self, http::api_context& api) {
+  alert near_cap;
+  near_cap.severity = alert_severity::warning;
+  near_cap.type = "budget_warning";
+  near_cap.title = "Riley is near the daily cap";
+  near_cap.description = "Demo alert: today's spend passed 80% of the daily cap.";
+  near_cap.agent_id = "riley";
+  alert stuck;
+  stuck.severity = alert_severity::critical;
+  stuck.type = "task_blocked";
+  stuck.title = "The flaky signup test fix is blocked";
+  stuck.description = "Demo alert: the task waits for a CI runner.";
+  stuck.agent_id = "riley";
+  int raised = 0;
+  for (auto& a : {near_cap, stuck})
+    self->request(api.alerts, std::chrono::seconds(30), actors::raise_atom::value, a)
+        .receive([&](const alert&) { ++raised; }, [](caf::error&) {});
+  return raised;
+}
+
 } // namespace
 
 std::string seed_demo(caf::actor_system& sys, http::api_context& api) {
@@ -116,6 +190,7 @@ std::string seed_demo(caf::actor_system& sys, http::api_context& api) {
   caf::scoped_actor self{sys};
   const auto tokens = seed_agents(self, api);
   int created = 0, moved = 0;
+  std::map<std::string, std::pair<std::string, caf::actor>> task_of; // title → id, actor
   for (const auto& d : demo) {
     actors::create_task_command cmd;
     cmd.draft.title = d.title;
@@ -136,6 +211,7 @@ std::string seed_demo(caf::actor_system& sys, http::api_context& api) {
     actors::task_actor t;
     self->request(tasks, std::chrono::seconds(30), actors::get_atom::value, id)
         .receive([&](actors::task_actor& found) { t = found; }, [](caf::error&) {});
+    task_of[d.title] = {id, caf::actor_cast<caf::actor>(t)};
     for (auto to : d.moves) {
       actors::transition_command move;
       move.request.to = to;
@@ -155,9 +231,12 @@ std::string seed_demo(caf::actor_system& sys, http::api_context& api) {
           .receive([&](actors::api_reply&) { ++moved; }, [](caf::error&) {});
     }
   }
+  const int runs = seed_runs(self, api, task_of);
+  const int alerts = seed_alerts(self, api);
   return std::to_string(demo_agents().size()) + " agents registered, " + std::to_string(created) +
-         " tasks created, " + std::to_string(moved) +
-         " moves made; demo agent tokens (shown once):" + tokens;
+         " tasks created, " + std::to_string(moved) + " moves made, " + std::to_string(runs) +
+         " runs recorded, " + std::to_string(alerts) +
+         " alerts raised; demo agent tokens (shown once):" + tokens;
 }
 
 } // namespace mc::app
