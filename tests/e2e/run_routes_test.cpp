@@ -1,8 +1,8 @@
 // The runs, tool calls and costs routes through a real server: a run charges its agent and task
 // in the same commit, tokens are priced, budgets warn, tool-call inputs are hashed and redacted,
 // lists and cost reports, every error path, idempotent replays, and exact accounting under 1,000
-// concurrent runs.
-#include "tests/http/api_fixture.hpp"
+// concurrent runs; on both stores.
+#include "tests/e2e/api_server.hpp"
 
 #include "http/policy/tokens.hpp"
 #include "persistence/entity_rows.hpp"
@@ -15,23 +15,31 @@
 #include <atomic>
 #include <thread>
 
-namespace mc::http {
+namespace mc::e2e {
 namespace {
 
 namespace json = boost::json;
-using test::bhttp::verb;
 
 app::runtime_options generous_limits() {
-  app::runtime_options o;
+  auto o = options_with_operator();
   o.rate_limits.limits.operator_events = 0;
   o.rate_limits.limits.events = 0;
   o.rate_limits.limits.operator_reads = 0;
   return o;
 }
 
-class RunRoutes : public test::api_fixture {
+class RunRoutes : public ::testing::TestWithParam<store_kind> {
  protected:
-  RunRoutes() : api_fixture(generous_limits()) {}
+  api_server srv{GetParam(), generous_limits()};
+
+  /// As the loopback operator unless `h` says otherwise.
+  response call(verb v, const std::string& target, std::string body = {}, header_list h = {}) {
+    return srv.call(v, target, std::move(body), std::move(h));
+  }
+  std::string register_agent(const std::string& id, const std::string& role = "specialist") {
+    return srv.register_agent(id, role);
+  }
+  std::string create_task(const std::string& body) { return srv.create_task(body); }
 
   double number(const json::value& v) {
     return v.is_double() ? v.as_double() : v.to_number<double>();
@@ -49,7 +57,7 @@ class RunRoutes : public test::api_fixture {
   /// Every stored row of a table as text, to look for what must never be stored.
   std::string stored(persistence::table_id t) {
     std::string all;
-    db->transact(
+    srv.store().transact(
         [&](persistence::store_txn& txn) {
           txn.scan(t, {}, [&](const persistence::row& r) {
             for (const auto& c : r.cells)
@@ -62,7 +70,7 @@ class RunRoutes : public test::api_fixture {
   }
 };
 
-TEST_F(RunRoutes, ARunChargesItsAgentAndTaskInTheSameCommit) {
+TEST_P(RunRoutes, ARunChargesItsAgentAndTaskInTheSameCommit) {
   register_agent("jordan");
   auto t = new_task();
   auto r = call(verb::post, "/api/runs",
@@ -80,7 +88,7 @@ TEST_F(RunRoutes, ARunChargesItsAgentAndTaskInTheSameCommit) {
   EXPECT_EQ(number(agent("jordan").at("totalSpend")), 0.5);
   EXPECT_EQ(number(task(t).at("actualCost")), 0.5);
   // Durable: what a restart reads back.
-  auto back = persistence::recover(*db);
+  auto back = persistence::recover(srv.store());
   ASSERT_EQ(back.runs.size(), 1u);
   EXPECT_EQ(back.runs[0].cost_usd, 0.50_usd);
   for (const auto& a : back.agents)
@@ -94,7 +102,7 @@ TEST_F(RunRoutes, ARunChargesItsAgentAndTaskInTheSameCommit) {
   EXPECT_NE(stored(persistence::table_id::audit).find("run.record"), std::string::npos);
 }
 
-TEST_F(RunRoutes, TokensWithoutACostArePricedAndAnUnknownModelSaysSo) {
+TEST_P(RunRoutes, TokensWithoutACostArePricedAndAnUnknownModelSaysSo) {
   auto token = register_agent("jordan");
   auto r = call(
       verb::post, "/api/runs",
@@ -114,7 +122,7 @@ TEST_F(RunRoutes, TokensWithoutACostArePricedAndAnUnknownModelSaysSo) {
   EXPECT_NE(unknown.at("note").as_string().find("mystery-9000"), std::string::npos);
 }
 
-TEST_F(RunRoutes, TheReplyWarnsNearACapAndSaysExceededPastIt) {
+TEST_P(RunRoutes, TheReplyWarnsNearACapAndSaysExceededPastIt) {
   register_agent("jordan"); // specialist: $0.75 per run, $5.00 a day
   auto near = json_of(
       call(verb::post, "/api/runs", R"({"agentId":"jordan","model":"gpt-4o","costUsd":0.7})"));
@@ -137,7 +145,7 @@ TEST_F(RunRoutes, TheReplyWarnsNearACapAndSaysExceededPastIt) {
   EXPECT_EQ(task_over.at("budget").at("daily").at("cap").to_number<double>(), 50.0);
 }
 
-TEST_F(RunRoutes, APatchChargesTheDifference) {
+TEST_P(RunRoutes, APatchChargesTheDifference) {
   auto token = register_agent("jordan");
   auto t = new_task();
   auto posted =
@@ -164,10 +172,10 @@ TEST_F(RunRoutes, APatchChargesTheDifference) {
   EXPECT_EQ(number(agent("jordan").at("totalSpend")), 2.5);
 }
 
-TEST_F(RunRoutes, RunErrors) {
+TEST_P(RunRoutes, RunErrors) {
   auto jordan = register_agent("jordan");
   auto riley = register_agent("riley");
-  auto post = [&](std::string body, headers h = {}) {
+  auto post = [&](std::string body, header_list h = {}) {
     return call(verb::post, "/api/runs", std::move(body), std::move(h));
   };
   EXPECT_EQ(post(R"({"agentId":"jordan","model":"gpt-4o","inputTokens":"many"})").result_int(),
@@ -198,7 +206,7 @@ TEST_F(RunRoutes, RunErrors) {
   EXPECT_EQ(number(agent("riley").at("totalSpend")), 0.0);
 }
 
-TEST_F(RunRoutes, ARetriedRunIsCountedOnce) {
+TEST_P(RunRoutes, ARetriedRunIsCountedOnce) {
   auto token = register_agent("jordan");
   auto t = new_task();
   const std::string body =
@@ -218,7 +226,7 @@ TEST_F(RunRoutes, ARetriedRunIsCountedOnce) {
   EXPECT_EQ(json_of(call(verb::get, "/api/runs?agentId=jordan")).at("total").as_int64(), 1);
 }
 
-TEST_F(RunRoutes, ListsFilterSortAndPage) {
+TEST_P(RunRoutes, ListsFilterSortAndPage) {
   register_agent("jordan");
   register_agent("riley");
   auto t = new_task();
@@ -247,7 +255,7 @@ TEST_F(RunRoutes, ListsFilterSortAndPage) {
   EXPECT_EQ(call(verb::get, "/api/runs?limit=500").result_int(), 400u);
 }
 
-TEST_F(RunRoutes, CostReportsPerAgentAndPerDay) {
+TEST_P(RunRoutes, CostReportsPerAgentAndPerDay) {
   register_agent("jordan");
   register_agent("riley");
   auto t = new_task("engineering");
@@ -283,7 +291,7 @@ TEST_F(RunRoutes, CostReportsPerAgentAndPerDay) {
   EXPECT_EQ(call(verb::get, "/api/costs/daily?date=2020-02-30").result_int(), 400u);
 }
 
-TEST_F(RunRoutes, ToolCallInputsAreHashedRedactedAndJudged) {
+TEST_P(RunRoutes, ToolCallInputsAreHashedRedactedAndJudged) {
   auto token = register_agent("jordan");
   const std::string secret = "sk-ant-api03-SECRETSECRETSECRETSECRET";
   const std::string command = "curl -H 'Authorization: Bearer " + secret + "' https://api.x.io";
@@ -293,7 +301,7 @@ TEST_F(RunRoutes, ToolCallInputsAreHashedRedactedAndJudged) {
   ASSERT_EQ(r.result_int(), 201u) << r.body();
   auto call_json = json_of(r).at("toolCall");
   EXPECT_EQ(call_json.at("id").as_string().subview().substr(0, 3), "tc_");
-  EXPECT_EQ(call_json.at("inputHash").as_string(), hash_token(json::serialize(input)));
+  EXPECT_EQ(call_json.at("inputHash").as_string(), http::hash_token(json::serialize(input)));
   EXPECT_EQ(r.body().find(secret), std::string::npos) << r.body();
   EXPECT_NE(call_json.at("inputPreview").as_string().find("[REDACTED]"), std::string::npos);
   EXPECT_EQ(call_json.at("riskLevel").as_string(), "red");
@@ -310,7 +318,7 @@ TEST_F(RunRoutes, ToolCallInputsAreHashedRedactedAndJudged) {
       verb::post, "/api/tool-calls",
       json::serialize(json::object{{"toolName", "read"}, {"input", long_input}}), bearer(token)));
   EXPECT_EQ(big.at("toolCall").at("inputPreview").as_string().size(), 500u);
-  EXPECT_EQ(big.at("toolCall").at("inputHash").as_string(), hash_token(long_input));
+  EXPECT_EQ(big.at("toolCall").at("inputHash").as_string(), http::hash_token(long_input));
   EXPECT_EQ(big.at("toolCall").at("riskLevel").as_string(), "green");
   EXPECT_EQ(big.at("decision").as_string(), "allow");
 
@@ -327,7 +335,7 @@ TEST_F(RunRoutes, ToolCallInputsAreHashedRedactedAndJudged) {
       409u);
 }
 
-TEST_F(RunRoutes, ToolCallChangesAndErrors) {
+TEST_P(RunRoutes, ToolCallChangesAndErrors) {
   auto jordan = register_agent("jordan");
   auto riley = register_agent("riley");
   auto posted =
@@ -374,7 +382,7 @@ TEST_F(RunRoutes, ToolCallChangesAndErrors) {
             409u);
 }
 
-TEST_F(RunRoutes, AThousandConcurrentRunsAddUpExactly) {
+TEST_P(RunRoutes, AThousandConcurrentRunsAddUpExactly) {
   auto token = register_agent("jordan");
   call(verb::patch, "/api/agents/jordan", R"({"budgets":{"dailyCap":100000,"perRunCap":1000}})");
   auto t = new_task();
@@ -398,7 +406,7 @@ TEST_F(RunRoutes, AThousandConcurrentRunsAddUpExactly) {
     th.join();
   ASSERT_EQ(failures.load(), 0);
   const std::int64_t expected = runs * 10'000LL + runs * (runs + 1LL) / 2;
-  auto back = persistence::recover(*db);
+  auto back = persistence::recover(srv.store());
   EXPECT_EQ(back.runs.size(), static_cast<std::size_t>(runs));
   for (const auto& a : back.agents)
     if (a.id == "jordan") {
@@ -415,5 +423,7 @@ TEST_F(RunRoutes, AThousandConcurrentRunsAddUpExactly) {
             runs);
 }
 
+INSTANTIATE_TEST_SUITE_P(Stores, RunRoutes, ::testing::ValuesIn(all_stores), store_name);
+
 } // namespace
-} // namespace mc::http
+} // namespace mc::e2e
