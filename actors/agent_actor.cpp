@@ -247,33 +247,8 @@ void publish_soft_state(self_ptr self, epoch_ms now) {
   }
 }
 
-void heartbeat_now(self_ptr self, heartbeat_command& cmd,
-                   caf::typed_response_promise<api_reply> rp);
-
-/// Notification ids the heartbeat acknowledges are durable before the reply (SPEC §8); the
-/// reply then lists what is still pending.
-caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
-  auto& st = self->state;
-  auto rp = self->make_response_promise<api_reply>();
-  if (cmd.acknowledged.empty() || !st.env.notifications) {
-    heartbeat_now(self, cmd, rp);
-    return rp;
-  }
-  self->request(st.env.notifications, st.env.write_timeout, ack_atom::value, st.agent.id,
-                cmd.acknowledged)
-      .await(
-          [self, rp, cmd](pending_notifications& p) mutable {
-            adopt_pending(self->state.pending_notes, self->state.notes_seq, std::move(p));
-            heartbeat_now(self, cmd, rp);
-          },
-          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-  return rp;
-}
-
-void heartbeat_now(self_ptr self, heartbeat_command& cmd,
-                   caf::typed_response_promise<api_reply> rp) {
-  auto& st = self->state;
-  const auto now = st.env.clk->now_ms();
+/// The agent as this beat leaves it; the beat's session facts are kept beside it.
+agent beat_of(agent_state& st, heartbeat_command& cmd, epoch_ms now) {
   agent next = st.agent;
   next.last_heartbeat = now;
   if (cmd.current_task_id)
@@ -281,6 +256,24 @@ void heartbeat_now(self_ptr self, heartbeat_command& cmd,
   st.reported_status = cmd.reported_status;
   if (cmd.session_key)
     st.session_key = cmd.session_key;
+  return next;
+}
+
+/// A beat that changes only soft state (SPEC §8): adopted and answered at once.
+api_reply soft_beat(self_ptr self, agent next, epoch_ms now) {
+  auto& st = self->state;
+  st.agent = std::move(next);
+  publish_soft_state(self, now);
+  api_reply reply{200, heartbeat_body(st, now)};
+  st.restart_requested = false;
+  return reply;
+}
+
+void heartbeat_now(self_ptr self, heartbeat_command& cmd,
+                   caf::typed_response_promise<api_reply> rp) {
+  auto& st = self->state;
+  const auto now = st.env.clk->now_ms();
+  agent next = beat_of(st, cmd, now);
   if (st.agent.status == agent_status::offline) {
     // Coming back is a status change: durable before it is reported (SPEC §8).
     next.status = agent_status::active;
@@ -297,11 +290,33 @@ void heartbeat_now(self_ptr self, heartbeat_command& cmd,
         [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
     return;
   }
-  st.agent = next;
-  publish_soft_state(self, now);
-  api_reply reply{200, heartbeat_body(st, now)};
-  st.restart_requested = false;
-  rp.deliver(std::move(reply));
+  rp.deliver(soft_beat(self, std::move(next), now));
+}
+
+/// Notification ids the heartbeat acknowledges are durable before the reply (SPEC §8); the
+/// reply then lists what is still pending. The common beat (no acks, agent not offline) is
+/// answered at once, without a response promise.
+caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
+  auto& st = self->state;
+  const bool acks = !cmd.acknowledged.empty() && st.env.notifications;
+  if (!acks && st.agent.status != agent_status::offline) {
+    const auto now = st.env.clk->now_ms();
+    return soft_beat(self, beat_of(st, cmd, now), now);
+  }
+  auto rp = self->make_response_promise<api_reply>();
+  if (!acks) {
+    heartbeat_now(self, cmd, rp);
+    return rp;
+  }
+  self->request(st.env.notifications, st.env.write_timeout, ack_atom::value, st.agent.id,
+                cmd.acknowledged)
+      .await(
+          [self, rp, cmd](pending_notifications& p) mutable {
+            adopt_pending(self->state.pending_notes, self->state.notes_seq, std::move(p));
+            heartbeat_now(self, cmd, rp);
+          },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
 }
 
 void apply_assignments(agent_state& st, assignments& a) {
