@@ -31,52 +31,71 @@ struct approvals_state {
 
 using self_ptr = caf::stateful_actor<approvals_state>*;
 
+/// Where a change's outcome goes once it is durable (or failed): the API's reply, or the
+/// expirer's count.
+using done_fn = std::function<void(caf::expected<api_reply>)>;
+
+/// Answers `rp` with the outcome.
+done_fn reply_to(caf::response_promise rp) {
+  return [rp](caf::expected<api_reply> r) mutable {
+    if (r)
+      rp.deliver(std::move(*r));
+    else
+      rp.deliver(std::move(r.error()));
+  };
+}
+
 /// Asks the task registry for the task's actor, then sends it `atom` with the command; the
-/// outcome's approval is adopted into the index before the reply goes out.
+/// outcome's approval is adopted into the index before `done` hears of it.
 template <class Atom>
-void through_task(self_ptr self, Atom atom, task_approval_command cmd, caf::response_promise rp,
-                  std::function<void()> settled) {
+void through_task(self_ptr self, Atom atom, task_approval_command cmd, done_fn done) {
   auto& env = self->state.env;
   const auto task_id = *cmd.subject.task_id;
   self->request(env.tasks, env.write_timeout, get_atom::value, task_id)
       .then(
-          [self, atom, cmd, rp, settled](task_actor& t) mutable {
+          [self, atom, cmd, done](task_actor& t) mutable {
             self->request(t, self->state.env.write_timeout, atom, cmd)
                 .then(
-                    [self, rp, settled](approval_outcome& out) mutable {
-                      settled();
+                    [self, done](approval_outcome& out) mutable {
                       self->state.index[out.subject.id] = out.subject;
-                      rp.deliver(std::move(out.reply));
+                      done(std::move(out.reply));
                     },
-                    [rp, settled](caf::error& e) mutable {
-                      settled();
-                      rp.deliver(std::move(e));
-                    });
+                    [done](caf::error& e) mutable { done(std::move(e)); });
           },
-          [rp, settled](caf::error& e) mutable {
-            settled();
-            rp.deliver(std::move(e));
-          });
+          [done](caf::error& e) mutable { done(std::move(e)); });
 }
 
 /// Commits a change of an approval without a task (approval row, audit, idempotency, and for a
 /// decision its journal row), then adopts and publishes it.
 void commit_alone(self_ptr self, persistence::write_batch batch, approval subject, api_reply reply,
-                  caf::response_promise rp, std::function<void()> settled) {
+                  done_fn done) {
   auto& env = self->state.env;
   self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
       .then(
-          [self, subject, reply, rp, settled](persistence::write_ack) mutable {
-            settled();
+          [self, subject, reply, done](persistence::write_ack) mutable {
             self->state.index[subject.id] = subject;
             if (self->state.env.events)
               caf::anon_send(self->state.env.events, approval_event{subject, std::nullopt});
-            rp.deliver(std::move(reply));
+            done(std::move(reply));
           },
-          [rp, settled](caf::error& e) mutable {
-            settled();
-            rp.deliver(std::move(e));
-          });
+          [done](caf::error& e) mutable { done(std::move(e)); });
+}
+
+/// The rows of a decision (or expiry) of an approval without a task, and its reply.
+void commit_decision_alone(self_ptr self, approval decided, const std::string& actor_type,
+                           const decide_approval_command* cmd, done_fn done) {
+  auto& st = self->state;
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(decided));
+  batch.rows.push_back(decision_row(decided));
+  batch.rows.push_back(persistence::to_row(
+      decision_audit(decided, actor_type, st.env.ids->next(id_prefix::activity))));
+  api_reply reply{200,
+                  json::serialize(json::object{
+                      {"approval", to_json(decided)}, {"task", nullptr}, {"transition", nullptr}})};
+  if (cmd)
+    add_replay_record(batch, *cmd, reply);
+  commit_alone(self, std::move(batch), std::move(decided), std::move(reply), std::move(done));
 }
 
 caf::response_promise create(self_ptr self, create_approval_command& cmd) {
@@ -101,7 +120,7 @@ caf::response_promise create(self_ptr self, create_approval_command& cmd) {
                               cmd.idempotency_key,
                               cmd.idempotency_fingerprint,
                               cmd.idempotency_expires_at};
-    through_task(self, request_approval_atom::value, std::move(out), rp, [] {});
+    through_task(self, request_approval_atom::value, std::move(out), reply_to(rp));
     return rp;
   }
   persistence::write_batch batch;
@@ -110,7 +129,7 @@ caf::response_promise create(self_ptr self, create_approval_command& cmd) {
       request_audit(a, cmd.actor_type, cmd.actor, st.env.ids->next(id_prefix::activity))));
   api_reply reply{201, json::serialize(json::object{{"approval", to_json(a)}, {"task", nullptr}})};
   add_replay_record(batch, cmd, reply);
-  commit_alone(self, std::move(batch), std::move(a), std::move(reply), rp, [] {});
+  commit_alone(self, std::move(batch), std::move(a), std::move(reply), reply_to(rp));
   return rp;
 }
 
@@ -138,7 +157,10 @@ caf::response_promise decide(self_ptr self, decide_approval_command& cmd) {
                                  st.env.clk->now_ms());
   const std::string actor_type = cmd.decider_kind == actor_kind::operator_ ? "operator" : "agent";
   st.deciding.insert(decided.id);
-  auto settled = [self, id = decided.id] { self->state.deciding.erase(id); };
+  done_fn done = [self, id = decided.id, reply = reply_to(rp)](caf::expected<api_reply> r) {
+    self->state.deciding.erase(id);
+    reply(std::move(r));
+  };
   if (decided.task_id) {
     task_approval_command out{decided,
                               false,
@@ -147,19 +169,47 @@ caf::response_promise decide(self_ptr self, decide_approval_command& cmd) {
                               cmd.idempotency_key,
                               cmd.idempotency_fingerprint,
                               cmd.idempotency_expires_at};
-    through_task(self, decide_atom::value, std::move(out), rp, settled);
+    through_task(self, decide_atom::value, std::move(out), std::move(done));
     return rp;
   }
-  persistence::write_batch batch;
-  batch.rows.push_back(persistence::to_row(decided));
-  batch.rows.push_back(decision_row(decided));
-  batch.rows.push_back(persistence::to_row(
-      decision_audit(decided, actor_type, st.env.ids->next(id_prefix::activity))));
-  api_reply reply{200,
-                  json::serialize(json::object{
-                      {"approval", to_json(decided)}, {"task", nullptr}, {"transition", nullptr}})};
-  add_replay_record(batch, cmd, reply);
-  commit_alone(self, std::move(batch), std::move(decided), std::move(reply), rp, settled);
+  commit_decision_alone(self, std::move(decided), actor_type, &cmd, std::move(done));
+  return rp;
+}
+
+/// Expires every pending approval past its time (each through its task actor, which keeps the
+/// task where it is) and answers with the ones that expired once all are durable. One that is
+/// being decided right now is left to its decision.
+caf::typed_response_promise<std::vector<approval>> expire_overdue(self_ptr self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<std::vector<approval>>();
+  const auto now = st.env.clk->now_ms();
+  std::vector<approval> due;
+  for (const auto& [id, a] : st.index)
+    if (is_overdue(a, now) && !st.deciding.contains(id))
+      due.push_back(expire_approval(a, now));
+  if (due.empty()) {
+    rp.deliver(std::vector<approval>{});
+    return rp;
+  }
+  auto expired = std::make_shared<std::vector<approval>>();
+  auto left = std::make_shared<std::size_t>(due.size());
+  for (auto& a : due) {
+    st.deciding.insert(a.id);
+    done_fn done = [self, rp, expired, left, a](caf::expected<api_reply> r) mutable {
+      self->state.deciding.erase(a.id);
+      // A failed expiry stays pending and is tried again on the next tick.
+      if (r)
+        expired->push_back(a);
+      if (--*left == 0)
+        rp.deliver(std::move(*expired));
+    };
+    if (a.task_id) {
+      task_approval_command out{a, false, "system", "system", {}, {}, 0};
+      through_task(self, decide_atom::value, std::move(out), std::move(done));
+    } else {
+      commit_decision_alone(self, a, "system", nullptr, std::move(done));
+    }
+  }
   return rp;
 }
 
@@ -191,6 +241,7 @@ caf::behavior approvals_impl(self_ptr self, approval_environment env,
       [self](create_atom, create_approval_command& cmd) { return create(self, cmd); },
       [self](decide_atom, decide_approval_command& cmd) { return decide(self, cmd); },
       [self](list_atom, const approval_query& q) { return list(self, q); },
+      [self](expire_atom) { return expire_overdue(self); },
       [self](approval_event& e) {
         auto id = e.subject.id;
         self->state.index.insert_or_assign(std::move(id), std::move(e.subject));

@@ -99,7 +99,16 @@ audit_record decision_audit(const approval& decided, const std::string& actor_ty
   r.id = std::move(id);
   r.actor_type = actor_type;
   r.actor_id = decided.decided_by.value_or("");
-  r.action = decided.status == approval_status::approved ? "approval.approve" : "approval.deny";
+  switch (decided.status) {
+  case approval_status::approved:
+    r.action = "approval.approve";
+    break;
+  case approval_status::expired:
+    r.action = "approval.expire";
+    break;
+  default:
+    r.action = "approval.deny";
+  }
   r.at = decided.decided_at.value_or(0);
   r.task_id = decided.task_id;
   r.reason = decided.decision_note;
@@ -197,7 +206,8 @@ task_approval_change plan_approval_decision(const task_view& v, const task_appro
     return true;
   };
   json::value moved = nullptr;
-  if (waiting_for()) {
+  // An expired approval leaves its task waiting for the operator.
+  if (a.status != approval_status::expired && waiting_for()) {
     transition_request req;
     req.to = task_target_after(a);
     req.actor = {actor_kind::operator_, a.decided_by.value_or("operator")};

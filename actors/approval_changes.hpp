@@ -50,10 +50,10 @@ std::variant<task_approval_change, caf::error>
 plan_approval_request(const task_view& v, const task_approval_command& cmd,
                       const task_environment& env);
 
-/// A decision of one of this task's approvals: recorded, and the task, while it waits in
-/// needs_approval for this approval, moves to where the decision sends it (by the decider, as
-/// the operator moves it). A move the state machine refuses leaves the task where it is and the
-/// reply says why (`taskMoveRefused`); the decision stands.
+/// A decision of one of this task's approvals (or its expiry, which moves nothing): recorded,
+/// and the task, while it waits in needs_approval for this approval, moves to where the decision
+/// sends it (by the decider, as the operator moves it). A move the state machine refuses leaves the
+/// task where it is and the reply says why (`taskMoveRefused`); the decision stands.
 task_approval_change plan_approval_decision(const task_view& v, const task_approval_command& cmd,
                                             const task_environment& env);
 

@@ -16,6 +16,8 @@ namespace mc::actors {
 
 using decide_atom = caf::atom_constant<caf::atom("decide")>;
 using request_approval_atom = caf::atom_constant<caf::atom("aprequest")>;
+/// From the ApprovalExpirer: expire every pending approval past its time.
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 /// `POST /api/approvals`: the request as the route read it and who files it.
 struct create_approval_command {

@@ -4,6 +4,7 @@
 #include "actors/approval_actor.hpp"
 #include "actors/governance.hpp"
 #include "actors/run_messages.hpp"
+#include "actors/supervisor_messages.hpp"
 #include "actors/task_registry.hpp"
 
 namespace mc::actors {
@@ -48,6 +49,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<approval_event>("mc.approval_event");
   cfg.add_message_type<approval_query>("mc.approval_query");
   cfg.add_message_type<mc::approval>("mc.approval");
+  cfg.add_message_type<std::vector<mc::approval>>("mc.approvals");
   // Runs, tool calls and costs.
   cfg.add_message_type<mc::run>("mc.run");
   cfg.add_message_type<mc::tool_call>("mc.tool_call");
@@ -73,6 +75,10 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<webhook_delete_command>("mc.webhook_delete_command");
   cfg.add_message_type<webhook_query>("mc.webhook_query");
   cfg.add_message_type<policy_put_command>("mc.policy_put_command");
+  // Supervisors.
+  cfg.add_message_type<tick_report>("mc.tick_report");
+  cfg.add_message_type<tick_summary>("mc.tick_summary");
+  cfg.add_message_type<standup_query>("mc.standup_query");
 }
 
 } // namespace mc::actors

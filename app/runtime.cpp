@@ -6,12 +6,16 @@
 #include "actors/run_ledger.hpp"
 #include "actors/task_registry.hpp"
 #include "http/routes/audit_services.hpp"
+#include "supervisors/all_supervisors.hpp"
 
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <stdexcept>
@@ -127,6 +131,34 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   approval_env.ids = &ids;
   approval_env.policy = ctx_->policy;
   ctx_->approvals = actors::spawn_approval_actor(sys, approval_env, std::move(recovered.approvals));
+
+  // Last: the supervisors watch and command everything above.
+  supervisors::supervisor_environment sup_env;
+  sup_env.db = ctx_->db;
+  sup_env.events = events;
+  sup_env.clk = &clk;
+  sup_env.ids = &ids;
+  sup_env.policy = ctx_->policy;
+  sup_env.agents = ctx_->agents;
+  sup_env.tasks = ctx_->tasks;
+  sup_env.approvals = ctx_->approvals;
+  sup_env.alerts = ctx_->alerts;
+  sup_env.notifications = ctx_->notifications;
+  sup_env.webhooks = ctx_->webhooks;
+  sup_env.ledger = ctx_->ledger;
+  sup_env.settings = opts.supervision;
+  sup_env.log = opts.supervisor_log;
+  if (!sup_env.log) {
+    // Not registered with spdlog, so several runtimes (tests) may each have one.
+    sup_env.log = std::make_shared<spdlog::logger>(
+        "supervisors", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  }
+  auto health = std::make_shared<actors::worker_health>();
+  ctx_->workers = health;
+  ctx_->supervisors = supervisors::spawn_root_supervisor(
+      sys, std::move(sup_env),
+      opts.supervisor_specs ? std::move(*opts.supervisor_specs) : supervisors::all_supervisors(),
+      health, opts.supervisor_timer);
 }
 
 runtime::~runtime() {
@@ -144,6 +176,9 @@ void runtime::shutdown() {
   if (ctx_->audit)
     ctx_->audit->reader->stop();
   caf::scoped_actor self{sys_};
+  // The supervisors first: they command the actors below and must not act on a half-stopped
+  // system.
+  self->send_exit(ctx_->supervisors, caf::exit_reason::user_shutdown);
   self->request(ctx_->db, std::chrono::seconds(30), persistence::sync_atom::value)
       .receive([](persistence::write_ack) {},
                [](caf::error& e) {

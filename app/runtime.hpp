@@ -7,10 +7,13 @@
 #include "http/routes/api_routes.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/store.hpp"
+#include "supervisors/root_supervisor.hpp"
 
 #include <caf/actor_system.hpp>
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace mc::app {
 
@@ -26,6 +29,14 @@ struct runtime_options {
   std::string timezone = "America/Los_Angeles";
   /// Prices runs that report tokens without a cost (`--model-prices`); null: the built-in table.
   std::shared_ptr<const price_table> prices;
+  /// The supervisors' thresholds and intervals (SPEC §5 defaults).
+  supervisors::supervisor_settings supervision;
+  /// Which supervisors run: null means all of them (supervisors/all_supervisors.hpp).
+  std::optional<std::vector<supervisors::supervisor_spec>> supervisor_specs;
+  /// Tick the supervisors on a real-time timer; tests tick them by hand after moving the clock.
+  bool supervisor_timer = true;
+  /// Where the supervisors log their lines; null: a logger on standard output.
+  std::shared_ptr<spdlog::logger> supervisor_log;
 };
 
 class runtime {
@@ -37,6 +48,8 @@ class runtime {
   ~runtime();
 
   const http::context_ptr& api() const noexcept { return ctx_; }
+  /// The root supervisor: (tick_atom) ticks every supervisor and answers when all are done.
+  const caf::actor& supervisors() const noexcept { return ctx_->supervisors; }
   /// Registers every API route on `r`.
   void add_routes(http::router& r) const;
   /// Flushes every acknowledged and soft write and stops the actors; the server must be stopped

@@ -89,6 +89,18 @@ approval decide_approval(approval a, bool approve, const std::string& who, std::
   return a;
 }
 
+bool is_overdue(const approval& a, epoch_ms now) noexcept {
+  return a.status == approval_status::pending && a.expires_at <= now;
+}
+
+approval expire_approval(approval a, epoch_ms now) {
+  a.status = approval_status::expired;
+  a.decided_by = "system";
+  a.decision_note = "expired undecided";
+  a.decided_at = now;
+  return a;
+}
+
 task_status task_target_after(const approval& decided) {
   if (decided.status == approval_status::approved)
     return decided.resume_status.value_or(task_status::in_progress);

@@ -60,6 +60,13 @@ decision_check check_decision(const approval& a, const approval_decider& who, bo
 approval decide_approval(approval a, bool approve, const std::string& who, std::string note,
                          epoch_ms now);
 
+/// Pending and past its expiresAt at `now`: the ApprovalExpirer expires it.
+bool is_overdue(const approval& a, epoch_ms now) noexcept;
+
+/// The approval once it expired undecided: `expired`, closed at `now` by the system. Its task is
+/// not moved (SPEC §5: it stays in needs_approval for the operator).
+approval expire_approval(approval a, epoch_ms now);
+
 /// Where a decision sends the approval's task: approved → `resumeStatus` (where the task was
 /// headed; in_progress when the request named none), denied → blocked.
 task_status task_target_after(const approval& decided);

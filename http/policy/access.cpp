@@ -91,6 +91,7 @@ constexpr std::array routes{
     op("GET /api/audit/export", reads),
     any("GET /api/stats/overview", reads),
     any("GET /api/standup", reads),
+    op("POST /api/standup", events),
     op("GET /metrics", reads),
 };
 

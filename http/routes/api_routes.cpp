@@ -11,6 +11,7 @@ void add_api_routes(router& r, context_ptr ctx) {
   add_run_routes(r, ctx);
   add_approval_routes(r, ctx);
   add_governance_routes(r, ctx);
+  add_standup_routes(r, ctx);
 }
 
 } // namespace mc::http

@@ -19,6 +19,7 @@ void add_stats_routes(router& r, context_ptr ctx);
 void add_run_routes(router& r, context_ptr ctx);
 void add_approval_routes(router& r, context_ptr ctx);
 void add_governance_routes(router& r, context_ptr ctx);
+void add_standup_routes(router& r, context_ptr ctx);
 
 /// Asks the agent registry for the agent's current snapshot (404 when unknown) and hands it to
 /// `next`, which answers through the responder it is given.

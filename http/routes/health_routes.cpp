@@ -11,9 +11,12 @@ void add_health_routes(router& r, context_ptr ctx) {
                 ask_actor<persistence::persistence_status>(
                     ctx, ctx->db, std::move(res),
                     [ctx](persistence::persistence_status& st) {
-                      const bool ok = !st.degraded;
-                      boost::json::object services{
-                          {"api", "ok"}, {"database", ok ? "ok" : "degraded"}, {"workers", "ok"}};
+                      const bool db_ok = !st.degraded;
+                      const bool workers_ok = ctx->workers->all_ok();
+                      const bool ok = db_ok && workers_ok;
+                      boost::json::object services{{"api", "ok"},
+                                                   {"database", db_ok ? "ok" : "degraded"},
+                                                   {"workers", workers_ok ? "ok" : "degraded"}};
                       return json_response(boost::json::object{{"status", ok ? "ok" : "degraded"},
                                                                {"timestamp", ctx->clk->now_ms()},
                                                                {"services", std::move(services)}},

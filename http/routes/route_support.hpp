@@ -6,6 +6,7 @@
 #include "actors/agent_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/task_actor.hpp"
+#include "actors/worker_health.hpp"
 #include "http/policy/access.hpp"
 #include "http/policy/agent_token_index.hpp"
 #include "http/policy/idempotency.hpp"
@@ -109,6 +110,10 @@ struct api_context {
 
   /// The run ledger (actors/run_ledger.hpp): runs, tool calls and cost reports.
   caf::actor ledger;
+  /// The root supervisor (standups go through it) and what it says of the supervisors' health.
+  caf::actor supervisors;
+  std::shared_ptr<const actors::worker_health> workers =
+      std::make_shared<actors::worker_health>();
 };
 
 using context_ptr = std::shared_ptr<api_context>;

@@ -10,6 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -106,6 +109,14 @@ api_server::api_server(store_kind kind, app::runtime_options opts) : kind_(kind)
     db_ = persistence::open_store({pg.create_database(pg.fresh_database_name("mc_e2e")), ""});
   }
   db_->migrate();
+  // Supervisors tick when the test says so, and their lines are kept for the test to read.
+  opts.supervisor_timer = false;
+  if (!opts.supervisor_log) {
+    log_ = std::make_shared<spdlog::logger>(
+        "supervisors", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_text_));
+    log_->set_pattern("%v");
+    opts.supervisor_log = log_;
+  }
   rt_ = std::make_unique<app::runtime>(*sys_, db_, clk_, ids_, persistence::recover(*db_),
                                        std::move(opts));
   http::router routes;
@@ -167,6 +178,23 @@ void api_server::sync() const {
       .receive([&](const persistence::write_ack&) { done = true; },
                [&](const caf::error& e) { ADD_FAILURE() << "sync: " << sys_->render(e); });
   EXPECT_TRUE(done);
+}
+
+actors::tick_summary api_server::tick() const {
+  caf::scoped_actor self{*sys_};
+  actors::tick_summary out;
+  self->request(rt_->supervisors(), caf::infinite, actors::tick_atom::value)
+      .receive([&](actors::tick_summary& s) { out = std::move(s); },
+               [&](const caf::error& e) { ADD_FAILURE() << "tick: " << sys_->render(e); });
+  for (const auto& name : out.missed)
+    ADD_FAILURE() << name << " missed its tick";
+  return out;
+}
+
+std::string api_server::supervisor_log() const {
+  if (log_)
+    log_->flush();
+  return log_text_->str();
 }
 
 std::string api_server::create_task(std::string_view body, const header_list& as) const {

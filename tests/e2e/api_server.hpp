@@ -2,6 +2,7 @@
 // `serve` builds it, and the real HTTP server on an ephemeral loopback port, driven over TCP.
 #pragma once
 
+#include "actors/supervisor_messages.hpp"
 #include "app/runtime.hpp"
 #include "domain/clock.hpp"
 #include "domain/ids.hpp"
@@ -20,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,6 +95,15 @@ class api_server {
   /// Moves a task as the operator; the reply must be 200.
   void move_task(const std::string& id, std::string_view body, const header_list& as = {}) const;
 
+  /// Ticks every supervisor once (after a test moved the clock) and waits until each answered:
+  /// what the supervisors did about anything that happened before is done when it returns.
+  /// Fails the test when one missed its tick.
+  actors::tick_summary tick() const;
+  /// The root supervisor (supervisors/root_supervisor.hpp).
+  const caf::actor& supervisors() const noexcept { return rt_->supervisors(); }
+  /// Every line the supervisors logged so far.
+  std::string supervisor_log() const;
+
   /// The actor system, for tests that message the actors the routes are wired to (api()).
   caf::actor_system& system() const noexcept { return *sys_; }
 
@@ -106,6 +117,8 @@ class api_server {
   std::shared_ptr<persistence::store> db_;
   std::unique_ptr<app::runtime> rt_;
   std::unique_ptr<http::server> srv_;
+  std::shared_ptr<std::ostringstream> log_text_ = std::make_shared<std::ostringstream>();
+  std::shared_ptr<spdlog::logger> log_;
 };
 
 /// The body as JSON; a test failure (and null) when it is not JSON.
