@@ -15,11 +15,14 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+#include <variant>
 
 namespace mc::app {
 namespace {
@@ -34,6 +37,50 @@ price_table load_price_table(const std::string& path) {
   return parse_price_table(text.str());
 }
 
+/// The supervisors' settings from their flags, over the SPEC §5 defaults; a bad value is an
+/// error naming its variable.
+std::variant<supervisors::supervisor_settings, std::string>
+supervision_from(const boost::program_options::variables_map& vars) {
+  supervisors::supervisor_settings s;
+  auto minutes = [&](const char* name) -> std::optional<std::int64_t> {
+    if (!vars.count(name))
+      return std::nullopt;
+    return static_cast<std::int64_t>(vars[name].as<unsigned>()) * 60'000;
+  };
+  if (auto m = minutes("stale-after")) {
+    if (*m == 0)
+      return std::string("MC_STALE_AFTER: at least 1 minute");
+    s.stale_after_ms = *m;
+  }
+  if (auto m = minutes("release-grace"))
+    s.release_grace_ms = *m;
+  if (vars.count("supervisor-tick")) {
+    const auto secs = vars["supervisor-tick"].as<unsigned>();
+    // The runbook's "Workers Running" check wants a line from each at least every 30 s.
+    if (secs < 1 || secs > 30)
+      return std::string("MC_SUPERVISOR_TICK: 1 to 30 seconds");
+    s.tick_interval = std::chrono::seconds(secs);
+    s.tick_deadline = std::min(s.tick_deadline, s.tick_interval);
+  }
+  if (vars.count("webhook-timeout")) {
+    const auto secs = vars["webhook-timeout"].as<unsigned>();
+    if (secs < 1)
+      return std::string("MC_WEBHOOK_TIMEOUT: at least 1 second");
+    s.webhook_timeout = std::chrono::seconds(secs);
+  }
+  if (vars.count("standup-at")) {
+    const auto text = vars["standup-at"].as<std::string>();
+    int h = -1, m = -1;
+    char extra = 0;
+    if (std::sscanf(text.c_str(), "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 ||
+        m > 59)
+      return "MC_STANDUP_AT: HH:MM, got '" + text + "'";
+    s.standup_hour = h;
+    s.standup_minute = m;
+  }
+  return s;
+}
+
 } // namespace
 
 int run_serve(const args& a) {
@@ -42,7 +89,17 @@ int run_serve(const args& a) {
   own.add_options()("seed-demo", "load the demo squad and its tasks once (nothing happens on a "
                                  "store that has agents or tasks)")(
       "model-prices", po::value<std::string>(),
-      "MC_MODEL_PRICES: JSON file of model prices per million tokens, over the built-in table");
+      "MC_MODEL_PRICES: JSON file of model prices per million tokens, over the built-in table")(
+      "stale-after", po::value<unsigned>(),
+      "MC_STALE_AFTER: minutes without a heartbeat before an agent is offline [5]")(
+      "release-grace", po::value<unsigned>(),
+      "MC_RELEASE_GRACE: minutes after that before its in-progress task is released [10]")(
+      "standup-at", po::value<std::string>(),
+      "MC_STANDUP_AT: local time (HH:MM, in the policy's zone) of the daily standup [09:00]")(
+      "supervisor-tick", po::value<unsigned>(),
+      "MC_SUPERVISOR_TICK: seconds between the supervisors' rounds, 1 to 30 [10]")(
+      "webhook-timeout", po::value<unsigned>(),
+      "MC_WEBHOOK_TIMEOUT: seconds a webhook receiver has to answer [5]");
   auto cmd = parse_command(a, setting_group::all, own);
   if (cmd.help) {
     print_help("usage: mission-control serve [options]", setting_group::all, own);
@@ -58,6 +115,11 @@ int run_serve(const args& a) {
       std::cerr << "serve: MC_MODEL_PRICES: " << e.what() << "\n";
       return 2;
     }
+  }
+  auto supervision = supervision_from(cmd.vars);
+  if (auto* bad = std::get_if<std::string>(&supervision)) {
+    std::cerr << "serve: " << *bad << "\n";
+    return 2;
   }
   // Blocked before any thread starts, so every thread inherits the mask and sigwait gets them.
   sigset_t stop_signals;
@@ -101,6 +163,7 @@ int run_serve(const args& a) {
   if (!s.rate_limits)
     opts.rate_limits.limits = http::rate_limits{0, 0, 0, 0, 0, 0}; // 0: unlimited
   opts.prices = prices;
+  opts.supervision = std::get<supervisors::supervisor_settings>(supervision);
   const bool empty = state.tasks.empty() && state.agents.empty();
   runtime rt{sys, db, clk, ids, std::move(state), std::move(opts)};
   if (cmd.vars.count("seed-demo") && empty)

@@ -86,6 +86,8 @@ constexpr expectation expected[] = {
     {"POST /api/tasks/{id}/messages", {U, U, ok, F, ok}},
     {"GET /api/audit/export", {U, U, F, F, ok}},
     {"GET /api/stats/overview", {U, U, ok, ok, ok}},
+    {"GET /api/standup", {U, U, ok, ok, ok}},
+    {"POST /api/standup", {U, U, F, F, ok}},
     {"GET /api/runs", {U, U, ok, ok, ok}},
     {"POST /api/runs", {U, U, ok, F, ok}},
     {"PATCH /api/runs/{id}", {U, U, ok, F, ok}},
@@ -206,6 +208,8 @@ std::map<std::string, std::function<request_spec(const subject&)>, std::less<>> 
   r["GET /api/stats/overview"] = [](s) {
     return request_spec{verb::get, "/api/stats/overview", ""};
   };
+  r["GET /api/standup"] = [](s) { return request_spec{verb::get, "/api/standup", ""}; };
+  r["POST /api/standup"] = [](s) { return request_spec{verb::post, "/api/standup", ""}; };
   r["GET /api/runs"] = [](s x) {
     return request_spec{verb::get, "/api/runs?agentId=" + x.agent, ""};
   };

@@ -247,6 +247,7 @@ const std::vector<row> matrix = {
   {"GET /api/audit/export",                  R,    ok,      forbid, forbid, unauth},
   {"GET /api/stats/overview",                R,    ok,      ok,     forbid, unauth},
   {"GET /api/standup",                       R,    ok,      ok,     forbid, unauth},
+  {"POST /api/standup",                      E,    ok,      forbid, forbid, unauth},
   {"GET /metrics",                           R,    ok,      forbid, forbid, unauth},
 };
 // clang-format on
