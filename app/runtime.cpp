@@ -152,6 +152,8 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
     // Not registered with spdlog, so several runtimes (tests) may each have one.
     sup_env.log = std::make_shared<spdlog::logger>(
         "supervisors", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    // The access log's text layout, so one grep reads both.
+    sup_env.log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   }
   auto health = std::make_shared<actors::worker_health>();
   ctx_->workers = health;

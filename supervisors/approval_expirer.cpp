@@ -44,20 +44,26 @@ caf::behavior expirer(caf::event_based_actor* self, supervisor_environment env) 
               }
               log_line(env, tag, std::to_string(expired.size()) + " approval(s) expired");
               auto left = std::make_shared<std::size_t>(expired.size());
+              auto failure = std::make_shared<caf::error>();
               const auto n = static_cast<std::int32_t>(expired.size());
+              auto settle = [rp, left, failure, n]() mutable {
+                if (--*left > 0)
+                  return;
+                // An alert that could not be stored makes the tick fail: worker_missed says so.
+                if (*failure)
+                  rp.deliver(*failure);
+                else
+                  rp.deliver(tick_report{tag, n});
+              };
               for (const auto& a : expired) {
                 // The tick answers once every alert is stored, so what it reports is visible.
                 self->request(env.alerts, env.settings.tick_deadline, raise_atom::value,
                               expiry_alert(a))
-                    .then(
-                        [rp, left, n](const alert&) mutable {
-                          if (--*left == 0)
-                            rp.deliver(tick_report{tag, n});
-                        },
-                        [rp, left, n](caf::error& e) mutable {
-                          if (--*left == 0)
-                            rp.deliver(std::move(e));
-                        });
+                    .then([settle](const alert&) mutable { settle(); },
+                          [settle, failure](caf::error& e) mutable {
+                            *failure = std::move(e);
+                            settle();
+                          });
               }
             },
             [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });

@@ -15,6 +15,7 @@
 
 #include <caf/all.hpp>
 
+#include <cstdio>
 #include <memory>
 
 namespace mc::supervisors {
@@ -255,13 +256,13 @@ void lookup(self_ptr self, const standup_query& q, caf::typed_response_promise<a
             if (!best) {
               const auto& settings = self->state.env.settings;
               const auto zone = spend_zone(self->state.env.policy->get()->policy);
+              char at[8];
+              std::snprintf(at, sizeof at, "%02d:%02d", settings.standup_hour % 100,
+                            settings.standup_minute % 100);
               rp.deliver(make_error(
                   errc::not_found,
                   (day ? "no standup for " + to_string(*day) : std::string("no standup yet")) +
-                      ": one is generated every day at " +
-                      std::to_string(settings.standup_hour) + ":" +
-                      (settings.standup_minute < 10 ? "0" : "") +
-                      std::to_string(settings.standup_minute) + " " + zone.name() +
+                      ": one is generated every day at " + at + " " + zone.name() +
                       ", and POST /api/standup makes one now"));
               return;
             }
