@@ -2,6 +2,7 @@
 
 #include "actors/agent_registry.hpp"
 #include "actors/approval_actor.hpp"
+#include "actors/delivery_messages.hpp"
 #include "actors/governance.hpp"
 #include "actors/run_messages.hpp"
 #include "actors/supervisor_messages.hpp"
@@ -74,6 +75,12 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<webhook_create_command>("mc.webhook_create_command");
   cfg.add_message_type<webhook_delete_command>("mc.webhook_delete_command");
   cfg.add_message_type<webhook_query>("mc.webhook_query");
+  cfg.add_message_type<std::vector<mc::notification>>("mc.notifications");
+  cfg.add_message_type<notification_due_query>("mc.notification_due_query");
+  cfg.add_message_type<notification_update_command>("mc.notification_update_command");
+  cfg.add_message_type<mc::webhook>("mc.webhook");
+  cfg.add_message_type<std::vector<mc::webhook>>("mc.webhooks");
+  cfg.add_message_type<webhook_match_query>("mc.webhook_match_query");
   cfg.add_message_type<policy_put_command>("mc.policy_put_command");
   // Supervisors.
   cfg.add_message_type<tick_report>("mc.tick_report");

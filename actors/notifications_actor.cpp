@@ -3,9 +3,11 @@
 // agent's pending heartbeat notifications to its actor (through the agent registry), so a
 // heartbeat never has to ask for them.
 #include "actors/agent_actor.hpp"
+#include "actors/delivery_messages.hpp"
 #include "actors/field_errors.hpp"
 #include "actors/governance.hpp"
 #include "actors/governance_support.hpp"
+#include "domain/notification_delivery.hpp"
 #include "persistence/errc_caf.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -196,6 +198,55 @@ caf::result<pending_notifications> ack_from_heartbeat(self_ptr self, const std::
   return rp;
 }
 
+std::vector<notification> due(const notifications_state& st, epoch_ms now) {
+  std::vector<notification> out;
+  for (const auto& [id, n] : st.all)
+    if (notification_lapsed(n, now) || webhook_attempt_due(n, now))
+      out.push_back(n);
+  return out;
+}
+
+/// A delivery outcome or an expiry. Only the delivery fields change: what the notification says
+/// and to whom is not the dispatcher's to rewrite.
+caf::result<notification> update(self_ptr self, const notification_update_command& cmd) {
+  auto& st = self->state;
+  auto it = st.all.find(cmd.next.id);
+  if (it == st.all.end())
+    return make_error(errc::not_found, "no notification " + cmd.next.id);
+  const auto& before = it->second;
+  if (before.status != notification_status::pending)
+    return before;
+  notification n = before;
+  n.status = cmd.next.status;
+  n.attempts = cmd.next.attempts;
+  n.next_attempt_at = cmd.next.next_attempt_at;
+  n.last_error = cmd.next.last_error;
+  if (n == before)
+    return n;
+  const auto now = st.env.clk->now_ms();
+  auto audit = audit_of(st.env, "system", "system", cmd.action, now, to_json(before), to_json(n));
+  if (n.target != "operator")
+    audit.agent_id = n.target;
+  audit.reason = n.last_error;
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(n));
+  batch.rows.push_back(persistence::to_row(audit));
+  auto rp = self->make_response_promise<notification>();
+  commit(
+      self, st.env, std::move(batch),
+      [self, rp, n]() mutable {
+        index(self->state, n);
+        publish(self, n, false);
+        if (n.channel != notification_channel::heartbeat) {
+          rp.deliver(n);
+          return;
+        }
+        push_then(self, n.target, [rp, n]() mutable { rp.deliver(n); });
+      },
+      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
 api_reply list(const notifications_state& st, const notification_query& q) {
   std::vector<const notification*> hits;
   for (const auto& [id, n] : st.all)
@@ -226,6 +277,8 @@ caf::behavior notifications_impl(self_ptr self, governance_environment env,
       [self](ack_atom, const std::string& agent, const std::vector<std::string>& ids) {
         return ack_from_heartbeat(self, agent, ids);
       },
+      [self](const notification_due_query& q) { return due(self->state, q.now); },
+      [self](const notification_update_command& cmd) { return update(self, cmd); },
       [self](agents_atom, const caf::actor& registry) {
         auto& st = self->state;
         st.agents = registry;

@@ -1,8 +1,10 @@
 // The webhook registrations: create (the secret is stored for signing, never listed), list and
 // delete, durable and audited, restored at boot.
+#include "actors/delivery_messages.hpp"
 #include "actors/field_errors.hpp"
 #include "actors/governance.hpp"
 #include "actors/governance_support.hpp"
+#include "domain/notification_delivery.hpp"
 #include "persistence/errc_caf.hpp"
 #include "persistence/governance_rows.hpp"
 
@@ -126,6 +128,13 @@ caf::behavior webhooks_impl(self_ptr self, governance_environment env,
                                   {"webhooks", std::move(out)}, {"total", n}, {"hasMore", false}})};
       },
       [self](const webhook_delete_command& cmd) { return remove(self, cmd); },
+      [self](const webhook_match_query& q) {
+        std::vector<webhook> out;
+        for (const auto& [id, w] : self->state.hooks)
+          if (webhook_wants(w, q.owner, q.type))
+            out.push_back(w);
+        return out;
+      },
   };
 }
 

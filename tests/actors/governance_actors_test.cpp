@@ -3,6 +3,7 @@
 // agent's actor and acknowledged through a heartbeat (durable before the reply); policy versions;
 // webhook registrations; and a failed write that changes nothing.
 #include "actors/agent_actor.hpp"
+#include "actors/delivery_messages.hpp"
 #include "actors/governance.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -482,6 +483,100 @@ TEST_F(GovernanceActors, WebhooksAreListedWithoutSecretsAndDeletedAsTombstones) 
   by_url.actor = "alice";
   EXPECT_EQ(reply_json(hooks, by_url).at("deleted").as_array().size(), 1u); // bob's
   EXPECT_EQ(ask<api_reply>(hooks, by_url).error, errc::not_found);
+}
+
+// ---- what the NotificationDispatcher asks of them -----------------------------------------------
+
+TEST_F(GovernanceActors, DueNotificationsAreFoundAndTheirAttemptsRecorded) {
+  auto notes = keep(spawn_notifications_actor(sys, env, {}));
+  notification draft;
+  draft.target = "operator";
+  draft.channel = notification_channel::webhook;
+  draft.type = notification_type::alert;
+  draft.title = "[critical] agent_stale: ann";
+  auto n = ask<notification>(notes, notify_atom::value, draft).value.value();
+  auto beat = notify(notes, "ann");
+  const auto now = clock.now_ms();
+  auto due = ask<std::vector<notification>>(notes, notification_due_query{now}).value.value();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0], n);
+
+  auto next = n;
+  next.attempts = 1;
+  next.next_attempt_at = now + 30'000;
+  next.last_error = "whk_1: HTTP 500";
+  next.title = "not the dispatcher's to change";
+  const auto audits = count(table_id::audit);
+  auto stored =
+      ask<notification>(notes, notification_update_command{next, "notification.retry"}).value;
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->attempts, 1);
+  EXPECT_EQ(stored->next_attempt_at, now + 30'000);
+  EXPECT_EQ(stored->last_error, "whk_1: HTTP 500");
+  EXPECT_EQ(stored->title, n.title);
+  EXPECT_EQ(
+      persistence::from_row<notification>(*row_of<notification>(table_id::notifications, n.id)),
+      *stored);
+  EXPECT_EQ(count(table_id::audit), audits + 1);
+  EXPECT_FALSE(notification_events.back().created);
+  EXPECT_EQ(notification_events.back().notification, *stored);
+
+  EXPECT_TRUE(
+      ask<std::vector<notification>>(notes, notification_due_query{now}).value.value().empty());
+  EXPECT_EQ(ask<std::vector<notification>>(notes, notification_due_query{now + 30'000})
+                .value.value()
+                .size(),
+            1u);
+  // At expiry every pending one is due, the heartbeat one too.
+  EXPECT_EQ(ask<std::vector<notification>>(notes, notification_due_query{beat.expires_at})
+                .value.value()
+                .size(),
+            2u);
+
+  // Settled is final: a later outcome changes and writes nothing.
+  auto done = *stored;
+  done.status = notification_status::delivered;
+  done.attempts = 2;
+  EXPECT_EQ(ask<notification>(notes, notification_update_command{done, "notification.deliver"})
+                .value->status,
+            notification_status::delivered);
+  auto late = done;
+  late.status = notification_status::failed;
+  const auto settled_audits = count(table_id::audit);
+  EXPECT_EQ(ask<notification>(notes, notification_update_command{late, "notification.fail"}).value,
+            done);
+  EXPECT_EQ(count(table_id::audit), settled_audits);
+  late.id = "ntf_nope";
+  EXPECT_EQ(ask<notification>(notes, notification_update_command{late, "notification.fail"}).error,
+            errc::not_found);
+}
+
+TEST_F(GovernanceActors, TheWebhooksWantingANotificationComeWithTheirSecrets) {
+  auto hooks = keep(spawn_webhooks_actor(sys, env, {}));
+  auto add = [&](std::string owner, std::vector<std::string> events) {
+    webhook_create_command cmd;
+    cmd.draft.url = "http://127.0.0.1:9/" + owner;
+    cmd.draft.events = std::move(events);
+    cmd.draft.secret = "0123456789abcdef-" + owner;
+    cmd.draft.owner = owner;
+    cmd.actor_type = owner == "operator" ? "operator" : "agent";
+    cmd.actor = owner;
+    reply_json(hooks, create_atom::value, cmd);
+  };
+  add("operator", {"alert"});
+  add("operator", {"*"});
+  add("ann", {"alert", "mention"});
+  auto match = [&](std::string owner, notification_type type) {
+    return ask<std::vector<webhook>>(hooks, webhook_match_query{std::move(owner), type})
+        .value.value();
+  };
+  auto found = match("operator", notification_type::alert);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].secret, "0123456789abcdef-operator");
+  EXPECT_EQ(match("operator", notification_type::approval_request).size(), 1u);
+  EXPECT_EQ(match("ann", notification_type::mention).size(), 1u);
+  EXPECT_TRUE(match("ann", notification_type::assignment).empty());
+  EXPECT_TRUE(match("bob", notification_type::alert).empty());
 }
 
 } // namespace
