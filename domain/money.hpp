@@ -3,6 +3,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <string>
 
 namespace mc {
 
@@ -22,6 +23,10 @@ struct usd {
   }
   friend constexpr auto operator<=>(usd, usd) noexcept = default;
 };
+
+/// `$0.25`, `$12.00`, `$0.250001`: cents always, micro-dollars only when they matter, so a
+/// one-micro-dollar overrun is visible in a reason or an alert.
+std::string dollar_text(usd v);
 
 /// Dollars literal for tables and tests: `5.00_usd`.
 constexpr usd operator""_usd(long double dollars) noexcept {

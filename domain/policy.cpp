@@ -8,19 +8,6 @@ namespace mc {
 
 namespace {
 
-/// `$0.25`, `$12.00`, `$0.250001`: cents always, micro-dollars only when they matter, so a
-/// one-micro-dollar overrun is visible in the reason.
-std::string dollars(usd v) {
-  const bool negative = v.micros < 0;
-  const std::uint64_t abs =
-      negative ? 0 - static_cast<std::uint64_t>(v.micros) : static_cast<std::uint64_t>(v.micros);
-  std::string frac = std::to_string(abs % 1'000'000);
-  frac.insert(0, 6 - frac.size(), '0');
-  while (frac.size() > 2 && frac.back() == '0')
-    frac.pop_back();
-  return std::string(negative ? "-$" : "$") + std::to_string(abs / 1'000'000) + "." + frac;
-}
-
 std::string_view role_name(agent_role role) {
   return to_string(role);
 }
@@ -194,20 +181,21 @@ policy_evaluation evaluate(const policy_request& request, const policy& p) {
   const policy_budget_status& b = e.budget;
   std::vector<policy_violation> budget;
   if (cost > b.per_run_cap)
-    budget.push_back(
-        {violation_kind::per_run_cap,
-         "estimated cost " + dollars(cost) + " exceeds the per-run cap " + dollars(b.per_run_cap)});
+    budget.push_back({violation_kind::per_run_cap, "estimated cost " + dollar_text(cost) +
+                                                       " exceeds the per-run cap " +
+                                                       dollar_text(b.per_run_cap)});
   if (cost > b.remaining)
-    budget.push_back({violation_kind::daily_budget,
-                      "estimated cost " + dollars(cost) + " exceeds the remaining daily budget " +
-                          dollars(b.remaining) + " (cap " + dollars(b.daily_cap) + ", spent " +
-                          dollars(b.today_spend) + ")"});
+    budget.push_back({violation_kind::daily_budget, "estimated cost " + dollar_text(cost) +
+                                                        " exceeds the remaining daily budget " +
+                                                        dollar_text(b.remaining) + " (cap " +
+                                                        dollar_text(b.daily_cap) + ", spent " +
+                                                        dollar_text(b.today_spend) + ")"});
   if (b.task_remaining && cost > *b.task_remaining)
     budget.push_back({violation_kind::task_budget,
-                      "estimated cost " + dollars(cost) + " exceeds the remaining " +
+                      "estimated cost " + dollar_text(cost) + " exceeds the remaining " +
                           std::string(to_string(*request.task_type)) + " task budget " +
-                          dollars(*b.task_remaining) + " (budget " + dollars(*b.task_budget) +
-                          ")"});
+                          dollar_text(*b.task_remaining) + " (budget " +
+                          dollar_text(*b.task_budget) + ")"});
   if (!budget.empty() && e.decision == policy_decision::allow)
     e.decision = policy_decision::needs_approval;
 
