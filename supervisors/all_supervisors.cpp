@@ -1,6 +1,7 @@
 #include "supervisors/all_supervisors.hpp"
 
 #include "supervisors/approval_expirer.hpp"
+#include "supervisors/loop_detector.hpp"
 #include "supervisors/standup_generator.hpp"
 
 namespace mc::supervisors {
@@ -9,6 +10,7 @@ std::vector<supervisor_spec> all_supervisors() {
   std::vector<supervisor_spec> specs;
   specs.push_back(approval_expirer());
   specs.push_back(standup_generator());
+  specs.push_back(loop_detector());
   return specs;
 }
 
