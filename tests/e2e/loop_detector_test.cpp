@@ -108,7 +108,7 @@ class LoopDetector : public ::testing::TestWithParam<store_kind> {
   /// The task is blocked by the detector with one summary, one open alert, one notification.
   void expect_contained_once(const std::string& task, std::string_view kind) {
     EXPECT_EQ(status(task), "blocked");
-    EXPECT_EQ(summaries(task).size(), 1u);
+    ASSERT_EQ(summaries(task).size(), 1u);
     auto alerts = loop_alerts(task);
     ASSERT_EQ(alerts.size(), 1u);
     EXPECT_TRUE(contains(alerts[0].at("title"), kind)) << alerts[0];
@@ -132,7 +132,7 @@ TEST_P(LoopDetector, TwentyMessagesDoNotFloodTwentyOneDo) {
 
   post(task, 1, {"jordan"});
   srv.tick();
-  expect_contained_once(task, "comment_flood");
+  ASSERT_NO_FATAL_FAILURE(expect_contained_once(task, "comment_flood"));
   const auto summary = summaries(task)[0];
   const auto text = std::string(summary.at("content").as_string());
   EXPECT_EQ(summary.at("author").as_string(), "system");
@@ -182,7 +182,7 @@ TEST_P(LoopDetector, PingPongOfTwoAgentsTripsPastEightMessages) {
   EXPECT_EQ(status(task), "in_progress");
   post(task, 1, {"jordan"}, seconds(30));
   srv.tick();
-  expect_contained_once(task, "ping_pong");
+  ASSERT_NO_FATAL_FAILURE(expect_contained_once(task, "ping_pong"));
   const auto text = std::string(summaries(task)[0].at("content").as_string());
   EXPECT_NE(
       text.find("9 alternating messages between jordan and riley within 10m (the limit is 8)"),
@@ -216,7 +216,7 @@ TEST_P(LoopDetector, AFourthReviewCycleIsSummarisedOnce) {
   srv.move_task(task, R"({"toStatus":"in_progress","actor":"human","reason":"still not"})");
   srv.tick();
   srv.tick();
-  expect_contained_once(task, "review_cycles");
+  ASSERT_NO_FATAL_FAILURE(expect_contained_once(task, "review_cycles"));
   const auto text = std::string(summaries(task)[0].at("content").as_string());
   EXPECT_NE(text.find("4 review cycles (the limit is 3)"), std::string::npos) << text;
   EXPECT_NE(text.find("review → blocked by human: review cycle limit reached"), std::string::npos)
@@ -249,7 +249,7 @@ TEST_P(LoopDetector, ARetryLoopBlocksTheTaskAndQuarantinesTheAgent) {
 
   fail();
   srv.tick();
-  expect_contained_once(task, "retry_loop");
+  ASSERT_NO_FATAL_FAILURE(expect_contained_once(task, "retry_loop"));
   EXPECT_EQ(json_of(srv.call(verb::get, "/api/agents/jordan")).at("agent").at("status"),
             "quarantined");
   const auto alert = loop_alerts(task)[0];
@@ -266,12 +266,12 @@ TEST_P(LoopDetector, FiresOnceUntilUnblockedThenOnFreshWindows) {
   const auto task = working();
   post(task, 21, {"jordan"});
   srv.tick();
-  expect_contained_once(task, "comment_flood");
+  ASSERT_NO_FATAL_FAILURE(expect_contained_once(task, "comment_flood"));
   // More of the same, and ticks again: nothing more happens.
   post(task, 10, {"jordan"});
   srv.tick();
   srv.tick();
-  expect_contained_once(task, "comment_flood");
+  ASSERT_NO_FATAL_FAILURE(expect_contained_once(task, "comment_flood"));
 
   // The runbook's "Loop Detected" resolution (a).
   auto r = srv.call(verb::post, "/api/tasks/" + task + "/transition",
