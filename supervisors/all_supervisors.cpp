@@ -2,6 +2,7 @@
 
 #include "supervisors/approval_expirer.hpp"
 #include "supervisors/budget_monitor.hpp"
+#include "supervisors/loop_detector.hpp"
 #include "supervisors/notification_dispatcher.hpp"
 #include "supervisors/standup_generator.hpp"
 
@@ -13,6 +14,7 @@ std::vector<supervisor_spec> all_supervisors() {
   specs.push_back(approval_expirer());
   specs.push_back(standup_generator());
   specs.push_back(notification_dispatcher());
+  specs.push_back(loop_detector());
   return specs;
 }
 
