@@ -1,12 +1,14 @@
 #include "supervisors/all_supervisors.hpp"
 
 #include "supervisors/approval_expirer.hpp"
+#include "supervisors/heartbeat_monitor.hpp"
 #include "supervisors/standup_generator.hpp"
 
 namespace mc::supervisors {
 
 std::vector<supervisor_spec> all_supervisors() {
   std::vector<supervisor_spec> specs;
+  specs.push_back(heartbeat_monitor());
   specs.push_back(approval_expirer());
   specs.push_back(standup_generator());
   return specs;
