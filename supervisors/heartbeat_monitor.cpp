@@ -254,7 +254,7 @@ void raise_stale_alert(self_ptr self, const agent& a) {
   draft.description = "No heartbeat from " + a.id + " since " + utc_text(since) +
                       ". Status: " + std::string(to_string(a.status)) +
                       (a.status == agent_status::offline ? "" : " (kept: the operator set it)") +
-                      ". Its task in progress is released for reassignment at " +
+                      ". A task only it holds in progress is released for reassignment at " +
                       utc_text(release_due_at(a, s.stale_after_ms, s.release_grace_ms)) +
                       " unless it reports again.";
   // An alert of this episode, resolved or not, is the one alert of the episode.
