@@ -4,6 +4,7 @@
 #include "actors/event_subscription.hpp"
 #include "actors/governance_messages.hpp"
 #include "actors/liveness_messages.hpp"
+#include "actors/run_messages.hpp"
 #include "actors/supervisor_messages.hpp"
 #include "actors/task_actor.hpp"
 #include "domain/age_text.hpp"
@@ -52,6 +53,8 @@ struct monitor_state {
   std::map<std::string, epoch_ms> alerted;
   /// Task id → the latest sign of life of its stale assignees when its notice was posted.
   std::map<std::string, epoch_ms> flagged;
+  /// Agents whose run was just charged: their next agent_event is that run's outcome.
+  std::set<std::string> run_charged;
   /// Agents in an error streak episode, and what it already did.
   std::map<std::string, streak_episode> streaks;
 };
@@ -440,9 +443,15 @@ caf::behavior monitor(self_ptr self, supervisor_environment env) {
         st.work.answer_when_idle(rp);
         return rp;
       },
+      [self](const run_event& e) {
+        // The agent_event that follows from the same actor (so in order) carries the streak
+        // this run left.
+        self->state.run_charged.insert(e.run.agent_id);
+      },
       [self](const agent_event& e) {
-        // A heartbeat changes no streak; every durable change (a run charged, an edit) may.
-        if (!e.heartbeat)
+        // Only a charged run moves a streak at once; an operator's edit of errorStreak is
+        // picked up by the next tick's scan instead.
+        if (!e.heartbeat && self->state.run_charged.erase(e.agent.id))
           react_to_streak(self, e.agent, false);
       },
   };
