@@ -4,6 +4,8 @@
 #include "actors/field_errors.hpp"
 #include "actors/run_accounting.hpp"
 #include "actors/task_actor.hpp"
+#include "domain/age_text.hpp"
+#include "domain/liveness.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -185,8 +187,9 @@ caf::result<api_reply> on_control(self_ptr self, agent_control_command& cmd) {
   auto out = apply_control(st.agent, cmd.control, has_work_in_progress(st));
   out.next.updated_at = st.env.clk->now_ms();
   const auto control = std::string(to_string(cmd.control));
-  auto audit =
-      audit_of(st, "operator", cmd.actor, "agent." + control, st.agent, out.next, cmd.reason);
+  // The supervisors act as `system`, as their task moves do.
+  auto audit = audit_of(st, cmd.actor == "system" ? "system" : "operator", cmd.actor,
+                        "agent." + control, st.agent, out.next, cmd.reason);
   if (!out.changed)
     audit.result = "unchanged";
   api_reply reply{200, json::serialize(json::object{{"agent", agent_json(out.next)},
@@ -316,6 +319,31 @@ caf::result<api_reply> on_heartbeat(self_ptr self, heartbeat_command& cmd) {
             heartbeat_now(self, cmd, rp);
           },
           [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
+/// Decided here, against the agent's own last heartbeat, so a beat that arrived after the
+/// monitor looked wins.
+caf::result<liveness_verdict> on_liveness(self_ptr self, const liveness_check& c) {
+  auto& st = self->state;
+  const auto now = st.env.clk->now_ms();
+  if (!is_stale(st.agent, now, c.stale_after_ms))
+    return liveness_verdict{st.agent, false, false};
+  auto next = mark_offline(st.agent);
+  if (!next)
+    return liveness_verdict{st.agent, true, false};
+  next->updated_at = now;
+  auto audit = audit_of(st, "system", "system", "agent.offline", st.agent, *next,
+                        "no heartbeat since " + utc_text(last_sign_of_life(st.agent)) +
+                            " (stale after " + format_age(c.stale_after_ms) + ")");
+  auto rp = self->make_response_promise<liveness_verdict>();
+  const std::string none;
+  commit(
+      self, std::move(*next), std::move(audit), {none, none, 0}, none,
+      [rp](agent_state& s) mutable {
+        rp.deliver(liveness_verdict{s.agent, true, true});
+      },
+      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
   return rp;
 }
 
@@ -507,6 +535,7 @@ agent_actor::behavior_type agent_impl(self_ptr self, agent_environment env, agen
         if (p.agent_id == self->state.agent.id)
           adopt_pending(self->state.pending_notes, self->state.notes_seq, std::move(p));
       },
+      [self](liveness_atom, const liveness_check& c) { return on_liveness(self, c); },
   };
 }
 

@@ -5,6 +5,7 @@
 
 #include "actors/active_policy.hpp"
 #include "actors/governance_messages.hpp"
+#include "actors/liveness_messages.hpp"
 #include "actors/messages.hpp"
 #include "actors/run_messages.hpp"
 #include "domain/clock.hpp"
@@ -43,7 +44,10 @@ using agent_actor =
                      caf::replies_to<patch_atom, tool_call_patch_command>::with<api_reply>,
                      /// From the notifications actor, through the registry: the agent's
                      /// pending heartbeat notifications now.
-                     caf::reacts_to<pending_notifications>>;
+                     caf::reacts_to<pending_notifications>,
+                     /// From the HeartbeatMonitor: applies the agent's staleness (an active
+                     /// agent silent too long goes offline, durably) and tells what it found.
+                     caf::replies_to<liveness_atom, liveness_check>::with<liveness_verdict>>;
 
 /// What every agent actor shares.
 struct agent_environment {

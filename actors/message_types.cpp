@@ -42,6 +42,10 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<agent_event>("mc.agent_event");
   cfg.add_message_type<squad_command>("mc.squad_command");
   cfg.add_message_type<agent_actor>("mc.agent_actor");
+  // The HeartbeatMonitor's liveness checks and releases.
+  cfg.add_message_type<liveness_check>("mc.liveness_check");
+  cfg.add_message_type<liveness_verdict>("mc.liveness_verdict");
+  cfg.add_message_type<release_command>("mc.release_command");
   // Approvals.
   cfg.add_message_type<create_approval_command>("mc.create_approval_command");
   cfg.add_message_type<decide_approval_command>("mc.decide_approval_command");

@@ -2,6 +2,7 @@
 
 #include "actors/field_errors.hpp"
 #include "domain/budget.hpp"
+#include "domain/error_streak.hpp"
 #include "domain/redaction.hpp"
 #include "domain/run_costs.hpp"
 #include "persistence/entity_rows.hpp"
@@ -57,7 +58,8 @@ audit_record run_audit(std::string id, const run_charge_command& c, std::string 
                                    {"charged", c.delta.dollars()},
                                    {"costSource", to_string(c.source)},
                                    {"agentTodaySpend", c.agent_after.today_spend.dollars()},
-                                   {"agentTotalSpend", c.agent_after.total_spend.dollars()}})};
+                                   {"agentTotalSpend", c.agent_after.total_spend.dollars()},
+                                   {"agentErrorStreak", c.agent_after.error_streak}})};
   return a;
 }
 
@@ -90,6 +92,7 @@ std::variant<run_charge_command, caf::error> new_run_charge(const agent& current
   run_charge_command c;
   c.agent_after = current;
   record_spend(c.agent_after, r.cost_usd, spend_zone(p), r.started_at);
+  apply_run_outcome(c.agent_after, std::nullopt, r);
   c.agent_after.updated_at = now;
   c.today_spend = today_spend_at(c.agent_after, spend_zone(p), now);
   c.delta = r.cost_usd;
@@ -158,6 +161,7 @@ patched_run_charge(const agent& current, const run& existing, const run_patch_co
   c.agent_after = current;
   if (c.delta != usd{})
     record_spend(c.agent_after, c.delta, spend_zone(p), r.started_at);
+  apply_run_outcome(c.agent_after, existing.status, r);
   c.agent_after.updated_at = now;
   c.today_spend = today_spend_at(c.agent_after, spend_zone(p), now);
   c.source = source;

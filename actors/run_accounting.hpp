@@ -20,14 +20,16 @@ namespace mc::actors {
 local_zone spend_zone(const policy& p);
 
 /// A new run: its id, its cost (reported or priced), the agent with the cost added to its
-/// spend (the local day of the run's start), and the audit record. Invalid input is an error.
+/// spend (the local day of the run's start) and its error streak moved by the run's outcome
+/// (domain/error_streak.hpp), and the audit record. Invalid input is an error.
 std::variant<run_charge_command, caf::error> new_run_charge(const agent& current, run_command& cmd,
                                                             const price_table& prices,
                                                             const policy& p, id_generator& ids,
                                                             epoch_ms now);
 
 /// A change to a run: the cost difference is what the agent and the task are charged (a
-/// correction may be negative). A finished run cannot run again (errc::conflict).
+/// correction may be negative); a change that finishes the run moves the error streak. A
+/// finished run cannot run again (errc::conflict).
 std::variant<run_charge_command, caf::error>
 patched_run_charge(const agent& current, const run& existing, const run_patch_command& cmd,
                    const price_table& prices, const policy& p, id_generator& ids, epoch_ms now);

@@ -5,6 +5,7 @@
 #include "actors/replay_record.hpp"
 #include "actors/run_accounting.hpp"
 #include "domain/mentions.hpp"
+#include "domain/task_lease.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -51,10 +52,24 @@ audit_record audit_of(const task& before, const transition_outcome& out, const s
   return a;
 }
 
+/// An agent whose lease on the task expired (released after it went stale) may not report on
+/// it: errc::conflict, whatever it asks.
+template <class Promise>
+bool refuse_expired_lease(const task& t, const std::string& agent_id, Promise& rp) {
+  auto why = lease_refusal(t, agent_id);
+  if (why)
+    rp.deliver(make_error(errc::conflict, std::move(*why)));
+  return why.has_value();
+}
+
 void on_transition(self_ptr self, transition_command& cmd,
                    caf::typed_response_promise<api_reply> rp) {
   auto& st = self->state;
   const auto& env = st.env;
+  const auto kind = cmd.request.actor.kind;
+  if (kind != actor_kind::operator_ && kind != actor_kind::system &&
+      refuse_expired_lease(st.view.task, cmd.request.actor.id, rp))
+    return;
   transition_context ctx;
   ctx.approval = latest_approval_status(st.view);
   ctx.actor_status = cmd.actor_status;
@@ -230,6 +245,9 @@ void on_patch(self_ptr self, task_patch_command& cmd, caf::typed_response_promis
 void post_now(self_ptr self, post_message_command& cmd, caf::typed_response_promise<api_reply> rp) {
   auto& st = self->state;
   const auto& env = st.env;
+  if (!cmd.by_system && cmd.actor_type == "agent" &&
+      refuse_expired_lease(st.view.task, cmd.actor, rp))
+    return;
   auto m = std::move(cmd.draft);
   m.task_id = st.view.task.id;
   if (auto refused = validate_new_message(st.view.task, st.view.messages, m,
@@ -301,6 +319,8 @@ void commit_approval_change(self_ptr self, task_approval_change change,
 /// changes only once it is durable (`await`, like every other change of the task).
 void on_charge(self_ptr self, run_charge_command& cmd, caf::typed_response_promise<api_reply> rp) {
   auto& env = self->state.env;
+  if (refuse_expired_lease(self->state.view.task, cmd.recorded.agent_id, rp))
+    return;
   auto prepared =
       prepare_charge(cmd, env.policy->get()->policy, self->state.view.task, env.clk->now_ms());
   self->request(env.db, env.write_timeout, persistence::write_atom::value,
@@ -312,6 +332,37 @@ void on_charge(self_ptr self, run_charge_command& cmd, caf::typed_response_promi
             s.view.task = std::move(next);
             if (s.env.events)
               caf::anon_send(s.env.events, task_event{s.view.task, std::nullopt, std::nullopt});
+            rp.deliver(std::move(reply));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+/// The system's release of a task in progress from its stale assignees: one batch with the
+/// move, its history record and the audit record; `await`, as for a move.
+void on_release(self_ptr self, release_command& cmd, caf::typed_response_promise<api_reply> rp) {
+  auto& st = self->state;
+  const auto& env = st.env;
+  auto result = release_task(st.view.task, cmd.agent_ids, cmd.reason, env.clk->now_ms());
+  if (auto* why = std::get_if<std::string>(&result)) {
+    rp.deliver(make_error(errc::conflict, std::move(*why)));
+    return;
+  }
+  auto out = std::move(std::get<transition_outcome>(result));
+  auto audit = audit_of(st.view.task, out, env.ids->next(id_prefix::activity));
+  audit.action = "task.release";
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(out.next));
+  batch.rows.push_back(persistence::to_row(out.record));
+  batch.rows.push_back(persistence::to_row(audit));
+  api_reply reply{200, transition_reply_body(out.next, out.record)};
+  self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
+      .await(
+          [self, rp, out, reply](persistence::write_ack) mutable {
+            auto& s = self->state;
+            s.view.task = out.next;
+            s.view.transitions.push_back(out.record);
+            if (s.env.events)
+              caf::anon_send(s.env.events, task_event{s.view.task, out.record, std::nullopt});
             rp.deliver(std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
@@ -381,6 +432,11 @@ task_actor::behavior_type task_impl(self_ptr self, task_environment env, task_vi
       [self](charge_atom, run_charge_command& cmd) -> caf::typed_response_promise<api_reply> {
         auto rp = self->make_response_promise<api_reply>();
         on_charge(self, cmd, rp);
+        return rp;
+      },
+      [self](release_atom, release_command& cmd) -> caf::typed_response_promise<api_reply> {
+        auto rp = self->make_response_promise<api_reply>();
+        on_release(self, cmd, rp);
         return rp;
       },
   };

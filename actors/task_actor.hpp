@@ -4,6 +4,7 @@
 
 #include "actors/active_policy.hpp"
 #include "actors/approval_messages.hpp"
+#include "actors/liveness_messages.hpp"
 #include "actors/messages.hpp"
 #include "actors/run_messages.hpp"
 #include "domain/clock.hpp"
@@ -39,7 +40,11 @@ using task_actor = caf::typed_actor<
     caf::replies_to<decide_atom, task_approval_command>::with<approval_outcome>,
     /// From an agent actor: a run's cost, committed with the task's new actualCost
     /// in one batch (actors/run_accounting.hpp); replies the run reply.
-    caf::replies_to<charge_atom, run_charge_command>::with<api_reply>>;
+    caf::replies_to<charge_atom, run_charge_command>::with<api_reply>,
+    /// From the HeartbeatMonitor: releases the task in progress from its stale assignees
+    /// (domain/task_lease.hpp); errc::conflict when it is not theirs in progress any more.
+    /// Reports of an agent whose lease expired (moves, messages, runs) are errc::conflict too.
+    caf::replies_to<release_atom, release_command>::with<api_reply>>;
 
 /// What every task actor shares: its collaborators and the policy knobs the rules need.
 struct task_environment {

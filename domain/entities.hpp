@@ -97,6 +97,15 @@ struct cost_summary {
 };
 BOOST_DESCRIBE_STRUCT(cost_summary, (), (total_cost, runs, tokens))
 
+/// An assignee whose claim on a task expired when the system released the task from it
+/// (domain/task_lease.hpp), and when.
+struct expired_lease {
+  std::string agent_id;
+  epoch_ms expired_at = 0;
+  friend bool operator==(const expired_lease&, const expired_lease&) = default;
+};
+BOOST_DESCRIBE_STRUCT(expired_lease, (), (agent_id, expired_at))
+
 struct task {
   std::string id;
   std::string title;
@@ -126,6 +135,8 @@ struct task {
   json_text metadata;
   epoch_ms created_at = 0;
   epoch_ms updated_at = 0;
+  /// Assignees whose reports on the task are refused until it is assigned to them again.
+  std::vector<expired_lease> expired_leases;
   friend bool operator==(const task&, const task&) = default;
 };
 BOOST_DESCRIBE_STRUCT(task, (),
@@ -133,7 +144,7 @@ BOOST_DESCRIBE_STRUCT(task, (),
                        creator_id, parent_task_id, labels, due_at, work_plan, deliverable,
                        review_checklist, cost_summary, review_cycles, estimated_cost, actual_cost,
                        approved_by, approval_note, started_at, submitted_at, completed_at, metadata,
-                       created_at, updated_at))
+                       created_at, updated_at, expired_leases))
 
 struct transition {
   std::string task_id;

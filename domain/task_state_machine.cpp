@@ -1,5 +1,7 @@
 #include "domain/task_state_machine.hpp"
 
+#include "domain/task_lease.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -234,8 +236,10 @@ std::variant<transition_outcome, transition_verdict> apply_transition(const task
       ctx.approval.value_or(approval_status::pending) == approval_status::pending)
     out.approval_overridden = true;
 
-  if (req.assignee_ids && to == ts::assigned)
+  if (req.assignee_ids && to == ts::assigned) {
     n.assignee_ids = *req.assignee_ids;
+    renew_leases(n, n.assignee_ids);
+  }
   if (to == ts::inbox)
     n.assignee_ids.clear();
   if (req.work_plan)
@@ -277,6 +281,7 @@ std::variant<transition_outcome, transition_verdict> apply_transition(const task
 
 std::vector<transition> start_task(task& t, const std::string& actor, epoch_ms now) {
   std::vector<transition> history;
+  t.expired_leases.clear();
   history.push_back(transition{t.id, std::nullopt, ts::inbox, actor, "created", std::nullopt, now});
   t.status = ts::inbox;
   if (!t.assignee_ids.empty()) {

@@ -1,6 +1,7 @@
 #include "domain/task_validation.hpp"
 
 #include "domain/ids.hpp"
+#include "domain/task_lease.hpp"
 #include "domain/task_state_machine.hpp"
 
 #include <algorithm>
@@ -121,8 +122,10 @@ std::variant<task, edit_refusal> apply_task_patch(const task& current, const tas
     next.description = *p.description;
   if (p.priority)
     next.priority = *p.priority;
-  if (p.assignee_ids)
+  if (p.assignee_ids) {
     next.assignee_ids = without_duplicates(*p.assignee_ids);
+    renew_leases(next, next.assignee_ids);
+  }
   if (p.labels)
     next.labels = without_duplicates(*p.labels);
   if (p.reviewer_id)
