@@ -147,25 +147,6 @@ alert budget_alert(const containment_facts& f, const std::string& approval_id) {
   return out;
 }
 
-notification budget_notification(const alert& raised, const std::string& approval_id) {
-  notification n;
-  n.target = "operator";
-  n.channel = notification_channel::webhook;
-  n.type = notification_type::alert;
-  n.title = raised.title;
-  n.body = raised.description;
-  n.refs.push_back(raised.id);
-  if (!approval_id.empty())
-    n.refs.push_back(approval_id);
-  if (raised.agent_id)
-    n.refs.push_back(*raised.agent_id);
-  if (raised.task_id)
-    n.refs.push_back(*raised.task_id);
-  if (raised.run_id)
-    n.refs.push_back(*raised.run_id);
-  return n;
-}
-
 std::string pause_reason(const containment_facts& f) {
   return "budget exceeded: " + breaches_text(f.breaches) + " (run " + f.trigger.id + ")";
 }

@@ -74,10 +74,6 @@ bool filed_by_budget_monitor(const approval& a);
 /// alone (one expensive run; the agent is paused all the same).
 alert budget_alert(const containment_facts& f, const std::string& approval_id);
 
-/// The operator's notification of the alert (type alert, webhook channel), naming the alert,
-/// the approval, the agent and the task in its refs.
-notification budget_notification(const alert& raised, const std::string& approval_id);
-
 /// Why the agent is paused (its control's reason and audit record).
 std::string pause_reason(const containment_facts& f);
 

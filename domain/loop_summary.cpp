@@ -166,16 +166,6 @@ loop_report describe_loop(const loop_report_input& in) {
   if (c.kind == loop_kind::retry_loop)
     out.alert.agent_id = c.agent;
 
-  out.notice.target = "operator";
-  out.notice.channel = notification_channel::webhook;
-  out.notice.type = notification_type::alert;
-  out.notice.title = out.alert.title;
-  out.notice.body = out.alert.description + "\nNext action:\n" + out.next_action;
-  if (!t.id.empty())
-    out.notice.refs.push_back(t.id);
-  if (c.kind == loop_kind::retry_loop)
-    out.notice.refs.push_back(c.agent);
-
   out.doc.name = "Loop summary: " + kind + " on " + where;
   out.doc.type = "loop_summary";
   out.doc.content = out.summary;

@@ -48,8 +48,6 @@ struct loop_report {
   std::string next_action;
   /// type loop_detected, severity, title, description, taskId (and agentId for a retry loop).
   mc::alert alert;
-  /// To the operator, by webhook, type alert; refs name the task (the caller adds the alert).
-  mc::notification notice;
   /// name and type loop_summary; the caller gives id and time.
   mc::document doc;
 };

@@ -229,8 +229,9 @@ void file_request(self_ptr self, approval draft, Then then) {
           });
 }
 
-/// Pause, request, alert, notify: each step runs even when an earlier one failed (a paused
-/// agent without an alert would be a silent outage), and each failure is logged.
+/// Pause, request, alert (the dispatcher notifies the operator): each step runs even when an
+/// earlier one failed (a paused agent without an alert would be a silent outage), and each
+/// failure is logged.
 void contain(self_ptr self, agent_actor h, containment_facts facts, finish_fn finish) {
   auto& st = self->state;
   log_line(st.env, tag, "agent " + facts.who.id + ": " + pause_reason(facts));
@@ -239,15 +240,8 @@ void contain(self_ptr self, agent_actor h, containment_facts facts, finish_fn fi
   pause.actor = "system";
   pause.reason = pause_reason(facts);
   auto f = std::make_shared<containment_facts>(std::move(facts));
-  auto notify = [self, finish](alert raised, std::string approval_id) {
-    self->request(self->state.env.notifications, ask_timeout, notify_atom::value,
-                  budget_notification(raised, approval_id))
-        .then([finish](const notification&) { finish(true); },
-              [self, finish](caf::error& e) {
-                warn(self, "cannot notify the operator", e);
-                finish(true);
-              });
-  };
+  // The NotificationDispatcher tells the operator of the alert and of the approval request.
+  auto notify = [finish](const alert&, const std::string&) { finish(true); };
   auto raise = [self, f, notify](std::string approval_id) {
     // Without a request nothing would end the episode: the next run tries again instead.
     if (approval_id.empty())

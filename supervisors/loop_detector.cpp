@@ -198,15 +198,10 @@ void contain(self_ptr self, const loop_check& check, const task_view& view, task
         unflag, post_atom::value, std::move(post));
   }
 
+  // The NotificationDispatcher tells the operator of every raised alert: no notice of our own.
   step<alert>(
-      self, env.alerts, "raising the loop alert",
-      [self, notice = std::move(report.notice)](alert& raised) mutable {
-        notice.refs.push_back(raised.id);
-        step<notification>(
-            self, self->state.env.notifications, "notifying the operator", [](notification&) {},
-            notify_atom::value, std::move(notice));
-      },
-      raise_atom::value, std::move(report.alert));
+      self, env.alerts, "raising the loop alert", [](alert&) {}, raise_atom::value,
+      std::move(report.alert));
 
   if (check.kind == loop_kind::retry_loop)
     quarantine(self, check.agent, report.block_reason);

@@ -163,15 +163,5 @@ TEST(BudgetAlert, CriticalForADailyOrTaskBudgetErrorForOneRun) {
   EXPECT_EQ(budget_alert(f, "apr_9").severity, alert_severity::error);
 }
 
-TEST(BudgetNotification, TellsTheOperatorAndNamesEverythingInvolved) {
-  auto a = budget_alert(facts(), "apr_9");
-  a.id = "alr_1";
-  const auto n = budget_notification(a, "apr_9");
-  EXPECT_EQ(n.target, "operator");
-  EXPECT_EQ(n.type, notification_type::alert);
-  EXPECT_EQ(n.title, a.title);
-  EXPECT_EQ(n.refs, (std::vector<std::string>{"alr_1", "apr_9", "jordan", "tsk_1", "run_4"}));
-}
-
 } // namespace
 } // namespace mc
