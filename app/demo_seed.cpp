@@ -89,14 +89,15 @@ struct demo_run {
 };
 
 /// Runs on several models, priced from the model price table, through each agent's actor as an
-/// agent SDK would report them: the agents' spend and the tasks' actual cost follow.
+/// agent SDK would report them: the agents' spend and the tasks' actual cost follow. Each stays
+/// under its agent's per-run cap, so the BudgetMonitor leaves the demo squad working.
 int seed_runs(caf::scoped_actor& self, http::api_context& api,
               const std::map<std::string, std::pair<std::string, caf::actor>>& task_of) {
   static const demo_run runs[] = {
       {"riley", "Fix the flaky signup test", "claude-sonnet-4", 180'000, 12'000},
-      {"riley", "Fix the flaky signup test", "claude-sonnet-4", 240'000, 20'000},
+      {"riley", "Fix the flaky signup test", "claude-sonnet-4", 150'000, 12'000},
       {"riley", "Fix the flaky signup test", "gpt-4o", 90'000, 8'000},
-      {"jordan", "Draft the launch announcement", "claude-opus-4", 60'000, 9'000},
+      {"jordan", "Draft the launch announcement", "claude-opus-4", 40'000, 6'000},
       {"jordan", "Update the API docs for v2", "claude-opus-4", 40'000, 6'000},
       {"casey", "Social thread for the v2 launch", "gpt-4o-mini", 30'000, 4'000},
       {"sam", "", "gpt-4o-mini", 12'000, 2'000},
