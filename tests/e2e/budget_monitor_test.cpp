@@ -283,6 +283,9 @@ TEST_P(BudgetMonitor, DailySpendResetsAtLocalMidnight) {
     record(0.70, task); // $4.90 on 2026-02-01 (Los Angeles)
   // 17:00Z is 09:00 in Los Angeles: 15 hours later it is the next local day.
   srv.clock().advance(std::chrono::hours(15));
+  auto beat =
+      srv.call(verb::post, "/api/agents/jordan/heartbeat", R"({"status":"working"})", jordan);
+  EXPECT_EQ(beat.result_int(), 200u) << beat.body(); // alive all night: not stale
   record(0.70, task);
   srv.tick();
   EXPECT_EQ(agent_status(), "active");

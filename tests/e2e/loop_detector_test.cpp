@@ -61,6 +61,15 @@ class LoopDetector : public ::testing::TestWithParam<store_kind> {
       ASSERT_EQ(r.result_int(), 201u) << r.body();
       srv.clock().advance(gap);
     }
+    // Both agents are alive all along: the HeartbeatMonitor must not release the task.
+    beat(jordan, "jordan");
+    beat(riley, "riley");
+  }
+
+  void beat(const header_list& as, const std::string& id) {
+    auto r =
+        srv.call(verb::post, "/api/agents/" + id + "/heartbeat", R"({"status":"working"})", as);
+    EXPECT_EQ(r.result_int(), 200u) << r.body();
   }
 
   json::object view(const std::string& task) {

@@ -131,8 +131,11 @@ TEST_P(Supervision, AnApprovalExpiresAfterADayAndTheOperatorIsAlertedOnce) {
 }
 
 TEST_P(Supervision, TheStandupComesAtNineLosAngelesTimeAcrossTheDaylightSavingChange) {
-  srv.register_agent("jordan", "specialist");
+  const auto jordan = bearer(srv.register_agent("jordan", "specialist"));
   srv.clock().set(march7_0859_pst);
+  // Jordan is alive that morning (otherwise the HeartbeatMonitor reports jordan offline).
+  auto beat = srv.call(verb::post, "/api/agents/jordan/heartbeat", R"({"status":"idle"})", jordan);
+  EXPECT_EQ(beat.result_int(), 200u) << beat.body();
   srv.tick();
   get("/api/standup", 404);
   get("/api/standup?date=2026-03-07", 404);
