@@ -85,6 +85,31 @@ void publish(self_ptr self, const notification& n, bool created) {
     caf::anon_send(self->state.env.events, notification_event{n, created});
 }
 
+/// Writes the notification with its audit record, then indexes and publishes it; a heartbeat
+/// notification is answered only once its agent's pending list has been pushed, so the agent's
+/// next heartbeat reply already shows it.
+caf::result<notification> save(self_ptr self, notification n, audit_record audit, bool created) {
+  if (n.target != "operator")
+    audit.agent_id = n.target;
+  persistence::write_batch batch;
+  batch.rows.push_back(persistence::to_row(n));
+  batch.rows.push_back(persistence::to_row(audit));
+  auto rp = self->make_response_promise<notification>();
+  commit(
+      self, self->state.env, std::move(batch),
+      [self, rp, n, created]() mutable {
+        index(self->state, n);
+        publish(self, n, created);
+        if (n.channel != notification_channel::heartbeat) {
+          rp.deliver(n);
+          return;
+        }
+        push_then(self, n.target, [rp, n]() mutable { rp.deliver(n); });
+      },
+      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
 caf::result<notification> create(self_ptr self, notification draft) {
   auto& st = self->state;
   auto problems = validate_new_notification(draft);
@@ -100,25 +125,7 @@ caf::result<notification> create(self_ptr self, notification draft) {
     n.expires_at = now + notification_ttl_ms;
   auto audit =
       audit_of(st.env, "system", "system", "notification.create", now, std::nullopt, to_json(n));
-  if (n.target != "operator")
-    audit.agent_id = n.target;
-  persistence::write_batch batch;
-  batch.rows.push_back(persistence::to_row(n));
-  batch.rows.push_back(persistence::to_row(audit));
-  auto rp = self->make_response_promise<notification>();
-  commit(
-      self, st.env, std::move(batch),
-      [self, rp, n]() mutable {
-        index(self->state, n);
-        publish(self, n, true);
-        if (n.channel != notification_channel::heartbeat) {
-          rp.deliver(n);
-          return;
-        }
-        push_then(self, n.target, [rp, n]() mutable { rp.deliver(n); });
-      },
-      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-  return rp;
+  return save(self, std::move(n), std::move(audit), true);
 }
 
 caf::result<api_reply> ack(self_ptr self, const notification_ack_command& cmd) {
@@ -225,26 +232,8 @@ caf::result<notification> update(self_ptr self, const notification_update_comman
     return n;
   const auto now = st.env.clk->now_ms();
   auto audit = audit_of(st.env, "system", "system", cmd.action, now, to_json(before), to_json(n));
-  if (n.target != "operator")
-    audit.agent_id = n.target;
   audit.reason = n.last_error;
-  persistence::write_batch batch;
-  batch.rows.push_back(persistence::to_row(n));
-  batch.rows.push_back(persistence::to_row(audit));
-  auto rp = self->make_response_promise<notification>();
-  commit(
-      self, st.env, std::move(batch),
-      [self, rp, n]() mutable {
-        index(self->state, n);
-        publish(self, n, false);
-        if (n.channel != notification_channel::heartbeat) {
-          rp.deliver(n);
-          return;
-        }
-        push_then(self, n.target, [rp, n]() mutable { rp.deliver(n); });
-      },
-      [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
-  return rp;
+  return save(self, std::move(n), std::move(audit), false);
 }
 
 api_reply list(const notifications_state& st, const notification_query& q) {
