@@ -54,6 +54,8 @@ inline constexpr std::string_view operator_token = "e2e-operator-token-012345678
 
 /// Runtime options with `alice` as the configured operator and the given listener settings.
 app::runtime_options options_with_operator(http::auth_settings auth = {});
+/// The same without the per-token event and read limits, for tests that post in bulk.
+app::runtime_options generous_limits();
 
 /// `Authorization: Bearer <token>`.
 header_list bearer(std::string_view token);

@@ -18,14 +18,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-app::runtime_options generous_limits() {
-  auto o = options_with_operator();
-  o.rate_limits.limits.operator_events = 0;
-  o.rate_limits.limits.events = 0;
-  o.rate_limits.limits.operator_reads = 0;
-  return o;
-}
-
 class HeartbeatMonitor : public ::testing::TestWithParam<store_kind> {
  protected:
   HeartbeatMonitor() {

@@ -22,14 +22,6 @@ namespace json = boost::json;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-app::runtime_options generous_limits() {
-  auto o = options_with_operator();
-  o.rate_limits.limits.operator_events = 0;
-  o.rate_limits.limits.events = 0;
-  o.rate_limits.limits.operator_reads = 0;
-  return o;
-}
-
 bool contains(const json::value& v, std::string_view text) {
   return std::string_view(v.as_string()).find(text) != std::string_view::npos;
 }

@@ -20,14 +20,6 @@ namespace {
 
 namespace json = boost::json;
 
-app::runtime_options generous_limits() {
-  auto o = options_with_operator();
-  o.rate_limits.limits.operator_events = 0;
-  o.rate_limits.limits.events = 0;
-  o.rate_limits.limits.operator_reads = 0;
-  return o;
-}
-
 class RunRoutes : public ::testing::TestWithParam<store_kind> {
  protected:
   api_server srv{GetParam(), generous_limits()};
