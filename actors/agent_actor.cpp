@@ -6,6 +6,7 @@
 #include "actors/task_actor.hpp"
 #include "domain/age_text.hpp"
 #include "domain/liveness.hpp"
+#include "domain/task_lease.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 
@@ -483,14 +484,40 @@ void commit_tool_call(self_ptr self, prepared_tool_call p,
           [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
+/// A tool call on a task is a report on it: refused (errc::conflict) once this agent's lease on
+/// the task expired, like its moves, messages and runs, which the task actor refuses itself.
+/// `await`: the check and the write that follows are one step of this agent.
+template <class Next>
+void unless_lease_expired(self_ptr self, const caf::actor& task,
+                          caf::typed_response_promise<api_reply> rp, Next next) {
+  if (!task) {
+    next();
+    return;
+  }
+  self->request(caf::actor_cast<task_actor>(task), self->state.env.write_timeout, get_atom::value)
+      .await(
+          [self, rp, next](const task_view& view) mutable {
+            if (auto why = lease_refusal(view.task, self->state.agent.id)) {
+              rp.deliver(make_error(errc::conflict, std::move(*why)));
+              return;
+            }
+            next();
+          },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+}
+
 caf::result<api_reply> on_tool_call(self_ptr self, tool_call_command& cmd) {
-  auto& st = self->state;
-  auto prepared =
-      new_tool_call(st.agent, cmd, st.env.policy->get()->policy, *st.env.ids, st.env.clk->now_ms());
-  if (auto* e = std::get_if<caf::error>(&prepared))
-    return std::move(*e);
   auto rp = self->make_response_promise<api_reply>();
-  commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+  unless_lease_expired(self, cmd.task, rp, [self, cmd, rp]() mutable {
+    auto& st = self->state;
+    auto prepared = new_tool_call(st.agent, cmd, st.env.policy->get()->policy, *st.env.ids,
+                                  st.env.clk->now_ms());
+    if (auto* e = std::get_if<caf::error>(&prepared)) {
+      rp.deliver(std::move(*e));
+      return;
+    }
+    commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+  });
   return rp;
 }
 
@@ -499,13 +526,15 @@ caf::result<api_reply> on_patch_tool_call(self_ptr self, tool_call_patch_command
   read_from_ledger<tool_call>(
       self, tool_call_atom::value, cmd.tool_call_id, rp,
       [self, cmd, rp](tool_call& existing) mutable {
-        auto& st = self->state;
-        auto prepared = patched_tool_call(existing, cmd, *st.env.ids, st.env.clk->now_ms());
-        if (auto* e = std::get_if<caf::error>(&prepared)) {
-          rp.deliver(std::move(*e));
-          return;
-        }
-        commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+        unless_lease_expired(self, cmd.task, rp, [self, cmd, rp, existing]() mutable {
+          auto& st = self->state;
+          auto prepared = patched_tool_call(existing, cmd, *st.env.ids, st.env.clk->now_ms());
+          if (auto* e = std::get_if<caf::error>(&prepared)) {
+            rp.deliver(std::move(*e));
+            return;
+          }
+          commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+        });
       });
   return rp;
 }

@@ -108,6 +108,8 @@ struct run_charge_command {
 struct tool_call_command {
   mc::tool_call draft;
   agent_action action;
+  /// The task's actor (a task_actor) when the call names a task, else invalid.
+  caf::actor task;
   std::string actor_type;
   std::string actor;
   std::string idempotency_key;
@@ -118,6 +120,7 @@ struct tool_call_command {
 struct tool_call_patch_command {
   std::string tool_call_id;
   tool_call_patch patch;
+  caf::actor task;
   std::string actor_type;
   std::string actor;
   std::string idempotency_key;
@@ -172,14 +175,15 @@ typename Inspector::result_type inspect(Inspector& f, run_charge_command& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tool_call_command& x) {
-  return f(caf::meta::type_name("tool_call_command"), x.draft, x.action, x.actor_type, x.actor,
-           x.idempotency_key, x.idempotency_fingerprint, x.idempotency_expires_at);
+  return f(caf::meta::type_name("tool_call_command"), x.draft, x.action, x.task, x.actor_type,
+           x.actor, x.idempotency_key, x.idempotency_fingerprint, x.idempotency_expires_at);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tool_call_patch_command& x) {
-  return f(caf::meta::type_name("tool_call_patch_command"), x.tool_call_id, x.patch, x.actor_type,
-           x.actor, x.idempotency_key, x.idempotency_fingerprint, x.idempotency_expires_at);
+  return f(caf::meta::type_name("tool_call_patch_command"), x.tool_call_id, x.patch, x.task,
+           x.actor_type, x.actor, x.idempotency_key, x.idempotency_fingerprint,
+           x.idempotency_expires_at);
 }
 
 } // namespace mc::actors

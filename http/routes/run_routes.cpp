@@ -192,11 +192,16 @@ void post_tool_call(context_ptr ctx, const request& req, const caller& who, resp
   cmd.idempotency_fingerprint = claim->fingerprint;
   cmd.idempotency_expires_at = claim->expires_at;
   const auto agent_id = cmd.draft.agent_id;
-  with_actor<actors::agent_actor>(ctx, ctx->agents, agent_id, settle(ctx, *claim, std::move(res)),
-                                  [ctx, cmd](actors::agent_actor a, responder r) {
-                                    ask_for_reply(ctx, a, std::move(r),
-                                                  actors::tool_call_atom::value, cmd);
-                                  });
+  const auto task_id = cmd.draft.task_id;
+  with_actor<actors::agent_actor>(
+      ctx, ctx->agents, agent_id, settle(ctx, *claim, std::move(res)),
+      [ctx, cmd, task_id](actors::agent_actor a, responder r) mutable {
+        // The agent actor asks the task whether the agent's lease on it still holds.
+        with_task(ctx, task_id, std::move(r), [ctx, cmd, a](caf::actor t, responder r2) mutable {
+          cmd.task = std::move(t);
+          ask_for_reply(ctx, a, std::move(r2), actors::tool_call_atom::value, cmd);
+        });
+      });
 }
 
 void patch_tool_call(context_ptr ctx, const request& req, const path_params& p, const caller& who,
@@ -225,11 +230,15 @@ void patch_tool_call(context_ptr ctx, const request& req, const path_params& p, 
                              out.request_id()));
           return;
         }
-        with_actor<actors::agent_actor>(ctx, ctx->agents, c.agent_id, std::move(out),
-                                        [ctx, cmd](actors::agent_actor a, responder r) {
-                                          ask_for_reply(ctx, a, std::move(r),
-                                                        actors::patch_atom::value, cmd);
-                                        });
+        with_actor<actors::agent_actor>(
+            ctx, ctx->agents, c.agent_id, std::move(out),
+            [ctx, cmd, task_id = c.task_id](actors::agent_actor a, responder r1) mutable {
+              with_task(ctx, task_id, std::move(r1),
+                        [ctx, cmd, a](caf::actor t, responder r2) mutable {
+                          cmd.task = std::move(t);
+                          ask_for_reply(ctx, a, std::move(r2), actors::patch_atom::value, cmd);
+                        });
+            });
       },
       actors::get_atom::value, actors::tool_call_atom::value, cmd.tool_call_id);
 }

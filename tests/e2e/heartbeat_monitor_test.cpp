@@ -185,6 +185,10 @@ TEST_P(HeartbeatMonitor, TheTaskIsFlaggedThenReleasedAndTheStaleAgentIsRefused) 
   auto late_run = call(verb::post, "/api/runs",
                        R"({"taskId":")" + id + R"(","model":"gpt-4o","costUsd":0.1})", jordan);
   EXPECT_EQ(late_run.result_int(), 409u) << late_run.body();
+  auto late_call =
+      call(verb::post, "/api/tool-calls",
+           R"({"taskId":")" + id + R"(","toolName":"read","status":"success"})", jordan);
+  EXPECT_EQ(late_call.result_int(), 409u) << late_call.body();
   EXPECT_EQ(ok(verb::get, "/api/agents/jordan").at("agent").at("totalSpend").to_number<double>(),
             0.0);
 
@@ -210,6 +214,11 @@ TEST_P(HeartbeatMonitor, TheTaskIsFlaggedThenReleasedAndTheStaleAgentIsRefused) 
 TEST_P(HeartbeatMonitor, AssigningTheTaskToTheAgentAgainRenewsItsLease) {
   beat(jordan, "jordan");
   const auto id = task_in_progress();
+  auto started = call(verb::post, "/api/tool-calls",
+                      R"({"taskId":")" + id + R"(","toolName":"read","status":"running"})", jordan);
+  ASSERT_EQ(started.result_int(), 201u) << started.body();
+  const auto tool_call =
+      "/api/tool-calls/" + std::string(json_of(started).at("toolCall").at("id").as_string());
   advance(15min + 1ms);
   srv.tick();
   EXPECT_EQ(task_status_of(id), "assigned");
@@ -218,7 +227,9 @@ TEST_P(HeartbeatMonitor, AssigningTheTaskToTheAgentAgainRenewsItsLease) {
       call(verb::post, "/api/tasks/" + id + "/transition", R"({"toStatus":"in_progress"})", jordan)
           .result_int(),
       409u);
+  EXPECT_EQ(call(verb::patch, tool_call, R"({"status":"success"})", jordan).result_int(), 409u);
   ok(verb::patch, "/api/tasks/" + id, R"({"assigneeIds":["jordan"]})");
+  EXPECT_EQ(call(verb::patch, tool_call, R"({"status":"success"})", jordan).result_int(), 200u);
   EXPECT_TRUE(task_detail(id).at("task").at("expiredLeases").as_array().empty());
   ok(verb::post, "/api/tasks/" + id + "/transition", R"({"toStatus":"in_progress"})", jordan);
   EXPECT_EQ(task_status_of(id), "in_progress");
