@@ -51,6 +51,23 @@ void with_task(const context_ptr& ctx, const std::optional<std::string>& task_id
                                  });
 }
 
+/// Asks the agent's actor with `cmd`, whose `task` is set to the actor of the task it names:
+/// the agent actor charges a run through it, and checks its lease on the task with it.
+template <class Atom, class Command>
+void ask_agent_about_task(const context_ptr& ctx, const std::string& agent_id,
+                          const std::optional<std::string>& task_id, responder res, Atom atom,
+                          Command cmd) {
+  with_actor<actors::agent_actor>(
+      ctx, ctx->agents, agent_id, std::move(res),
+      [ctx, atom, cmd, task_id](actors::agent_actor a, responder r) mutable {
+        with_task(ctx, task_id, std::move(r),
+                  [ctx, atom, cmd, a](caf::actor t, responder r2) mutable {
+                    cmd.task = std::move(t);
+                    ask_for_reply(ctx, a, std::move(r2), atom, cmd);
+                  });
+      });
+}
+
 void post_run(context_ptr ctx, const request& req, const caller& who, responder res) {
   json::value body = parse_json_object_body(req.body);
   const auto& o = body.as_object();
@@ -72,17 +89,10 @@ void post_run(context_ptr ctx, const request& req, const caller& who, responder 
   cmd.idempotency_key = claim->key;
   cmd.idempotency_fingerprint = claim->fingerprint;
   cmd.idempotency_expires_at = claim->expires_at;
-  auto out = settle(ctx, *claim, std::move(res));
   const auto agent_id = cmd.draft.agent_id;
   const auto task_id = cmd.draft.task_id;
-  with_actor<actors::agent_actor>(
-      ctx, ctx->agents, agent_id, std::move(out),
-      [ctx, cmd, task_id](actors::agent_actor a, responder r) mutable {
-        with_task(ctx, task_id, std::move(r), [ctx, cmd, a](caf::actor t, responder r2) mutable {
-          cmd.task = std::move(t);
-          ask_for_reply(ctx, a, std::move(r2), actors::record_run_atom::value, cmd);
-        });
-      });
+  ask_agent_about_task(ctx, agent_id, task_id, settle(ctx, *claim, std::move(res)),
+                       actors::record_run_atom::value, std::move(cmd));
 }
 
 actors::run_patch run_patch_of(const json::object& o) {
@@ -120,15 +130,8 @@ void patch_run(context_ptr ctx, const request& req, const path_params& p, const 
                              out.request_id()));
           return;
         }
-        with_actor<actors::agent_actor>(
-            ctx, ctx->agents, r.agent_id, std::move(out),
-            [ctx, cmd, task_id = r.task_id](actors::agent_actor a, responder r1) mutable {
-              with_task(ctx, task_id, std::move(r1),
-                        [ctx, cmd, a](caf::actor t, responder r2) mutable {
-                          cmd.task = std::move(t);
-                          ask_for_reply(ctx, a, std::move(r2), actors::patch_atom::value, cmd);
-                        });
-            });
+        ask_agent_about_task(ctx, r.agent_id, r.task_id, std::move(out), actors::patch_atom::value,
+                             cmd);
       },
       actors::get_atom::value, actors::run_atom::value, cmd.run_id);
 }
@@ -193,15 +196,8 @@ void post_tool_call(context_ptr ctx, const request& req, const caller& who, resp
   cmd.idempotency_expires_at = claim->expires_at;
   const auto agent_id = cmd.draft.agent_id;
   const auto task_id = cmd.draft.task_id;
-  with_actor<actors::agent_actor>(
-      ctx, ctx->agents, agent_id, settle(ctx, *claim, std::move(res)),
-      [ctx, cmd, task_id](actors::agent_actor a, responder r) mutable {
-        // The agent actor asks the task whether the agent's lease on it still holds.
-        with_task(ctx, task_id, std::move(r), [ctx, cmd, a](caf::actor t, responder r2) mutable {
-          cmd.task = std::move(t);
-          ask_for_reply(ctx, a, std::move(r2), actors::tool_call_atom::value, cmd);
-        });
-      });
+  ask_agent_about_task(ctx, agent_id, task_id, settle(ctx, *claim, std::move(res)),
+                       actors::tool_call_atom::value, std::move(cmd));
 }
 
 void patch_tool_call(context_ptr ctx, const request& req, const path_params& p, const caller& who,
@@ -230,15 +226,8 @@ void patch_tool_call(context_ptr ctx, const request& req, const path_params& p, 
                              out.request_id()));
           return;
         }
-        with_actor<actors::agent_actor>(
-            ctx, ctx->agents, c.agent_id, std::move(out),
-            [ctx, cmd, task_id = c.task_id](actors::agent_actor a, responder r1) mutable {
-              with_task(ctx, task_id, std::move(r1),
-                        [ctx, cmd, a](caf::actor t, responder r2) mutable {
-                          cmd.task = std::move(t);
-                          ask_for_reply(ctx, a, std::move(r2), actors::patch_atom::value, cmd);
-                        });
-            });
+        ask_agent_about_task(ctx, c.agent_id, c.task_id, std::move(out), actors::patch_atom::value,
+                             cmd);
       },
       actors::get_atom::value, actors::tool_call_atom::value, cmd.tool_call_id);
 }
