@@ -91,15 +91,26 @@ std::string webhook_body(const notification& n, std::int32_t attempt, epoch_ms t
                                                     {"timestamp", timestamp}});
 }
 
+void notification_dedup::drop_expired(epoch_ms now) {
+  while (!admitted_.empty() && now - admitted_.front().first > window_) {
+    auto it = seen_.find(admitted_.front().second);
+    // A key admitted again later (or forgotten) has a newer entry of its own, or none.
+    if (it != seen_.end() && it->second == admitted_.front().first)
+      seen_.erase(it);
+    admitted_.pop_front();
+  }
+}
+
 bool notification_dedup::admit(const notification& n, epoch_ms now) {
-  // Old keys go first, so the map holds one window's worth of notifications.
-  std::erase_if(seen_, [&](const auto& kv) { return now - kv.second > window_; });
-  auto [it, fresh] = seen_.try_emplace(key_of(n), now);
-  if (fresh)
-    return true;
-  if (now - it->second <= window_)
-    return false;
-  it->second = now;
+  drop_expired(now);
+  auto key = key_of(n);
+  auto [it, fresh] = seen_.try_emplace(key, now);
+  if (!fresh) {
+    if (now - it->second <= window_)
+      return false;
+    it->second = now;
+  }
+  admitted_.emplace_back(now, std::move(key));
   return true;
 }
 

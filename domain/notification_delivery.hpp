@@ -7,8 +7,10 @@
 #include "domain/governance.hpp"
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mc {
@@ -63,8 +65,13 @@ class notification_dedup {
   std::size_t size() const noexcept { return seen_.size(); }
 
  private:
+  void drop_expired(epoch_ms now);
+
   epoch_ms window_;
-  std::map<std::string, epoch_ms> seen_;
+  std::unordered_map<std::string, epoch_ms> seen_;
+  // Admissions in time order, so expiry looks only at the oldest instead of every key (the
+  // dispatcher admits one per assignment: thousands a second under load).
+  std::deque<std::pair<epoch_ms, std::string>> admitted_;
 };
 
 } // namespace mc
