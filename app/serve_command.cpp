@@ -175,7 +175,7 @@ int run_serve(const args& a) {
   http::add_metrics_routes(routes, rt.api(), metrics);
   http::server_options so;
   so.listen = s.listen;
-  so.threads = 1;
+  so.threads = s.io_threads;
   so.log = http::access_log::to_stdout(
       http::parse_log_format(s.log_format).value_or(http::log_format::text));
   so.on_access = [metrics](const http::access_record& r) { metrics->observe(r); };

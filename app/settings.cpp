@@ -32,7 +32,8 @@ po::options_description shared_options(setting_group groups) {
         "node-listen", po::value<std::string>(),
         "MC_NODE_LISTEN: CAF port for agent hosts [127.0.0.1:4242]")(
         "log-format", po::value<std::string>(), "MC_LOG_FORMAT: text or json [text]")(
-        "threads", po::value<unsigned>(), "MC_THREADS: worker threads [number of cores]")(
+        "threads", po::value<unsigned>(), "MC_THREADS: actor worker threads [number of cores]")(
+        "io-threads", po::value<unsigned>(), "MC_IO_THREADS: HTTP I/O threads [2]")(
         "rate-limits", po::value<bool>(),
         "MC_RATE_LIMITS: per-token rate limits of SPEC §6, true/false [true]");
   return d;
@@ -87,6 +88,8 @@ parsed_command parse_command(const std::vector<std::string>& args, setting_group
     s.rate_limits = out.vars["rate-limits"].as<bool>();
   s.threads = out.vars.count("threads") ? out.vars["threads"].as<unsigned>()
                                         : std::max(1u, std::thread::hardware_concurrency());
+  if (out.vars.count("io-threads"))
+    s.io_threads = std::max(1u, out.vars["io-threads"].as<unsigned>());
   out.help = out.vars.count("help") > 0;
   return out;
 }

@@ -23,6 +23,8 @@ struct settings {
   std::string node_listen = "127.0.0.1:4242";
   std::string log_format = "text";
   unsigned threads = 0;
+  /// Two beat one on the 2-core machine for heartbeats and transitions (docs/PERFORMANCE.md).
+  unsigned io_threads = 2;
   /// Off only for load tests and trusted single-operator setups; security-check warns.
   bool rate_limits = true;
 };

@@ -10,7 +10,7 @@ namespace mc::app {
 namespace {
 
 class AppSettings : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     ::setenv("PATH", "/usr/bin:/bin", 1);
     ::setenv("HOME", "/root", 1);
@@ -35,6 +35,14 @@ TEST_F(AppSettings, DefaultsWithAnOrdinaryEnvironment) {
   EXPECT_EQ(cmd.values.timezone, "America/Los_Angeles");
   EXPECT_FALSE(cmd.values.require_auth.has_value());
   EXPECT_GE(cmd.values.threads, 1u);
+  EXPECT_EQ(cmd.values.io_threads, 2u);
+}
+
+TEST_F(AppSettings, IoThreadsComeFromTheFlagOrTheEnvironmentAndAreAtLeastOne) {
+  ::setenv("MC_IO_THREADS", "3", 1);
+  EXPECT_EQ(parse_command({}, setting_group::all, own).values.io_threads, 3u);
+  EXPECT_EQ(parse_command({"--io-threads", "0"}, setting_group::all, own).values.io_threads, 1u);
+  ::unsetenv("MC_IO_THREADS");
 }
 
 TEST_F(AppSettings, EnvironmentVariablesApply) {
