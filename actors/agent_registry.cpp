@@ -325,7 +325,7 @@ caf::behavior registry_impl(self_ptr self, agent_environment env, std::vector<ag
       },
       [self](squad_atom, const squad_command& cmd) { return squad(self, cmd); },
       [self](agent_event& e) { self->state.index[e.agent.id] = std::move(e.agent); },
-      [self](task_event& e) {
+      [self](const task_event& e) {
         auto& s = self->state;
         for (const auto& id : track_task(s, e.task)) {
           auto it = s.actors.find(id);

@@ -31,11 +31,18 @@ struct task_state {
 
 using self_ptr = task_actor::stateful_pointer<task_state>;
 
-std::string transition_reply_body(const task& t, const transition& tr) {
-  json::object o;
-  o["task"] = to_json(t);
-  o["transition"] = to_json(tr);
-  return json::serialize(o);
+/// A move's task and history rows, and its reply body `{"task":…,"transition":…}`: each JSON
+/// text is made once for both (moves are the hot write path).
+std::string add_move_rows(persistence::write_batch& batch, const transition_outcome& out) {
+  auto task_json = json::serialize(to_json(out.next));
+  auto record_json = json::serialize(to_json(out.record));
+  std::string body;
+  body.reserve(task_json.size() + record_json.size() + 24);
+  body.append("{\"task\":").append(task_json).append(",\"transition\":").append(record_json);
+  body.push_back('}');
+  batch.rows.push_back(persistence::to_row(out.next, std::move(task_json)));
+  batch.rows.push_back(persistence::to_row(out.record, std::move(record_json)));
+  return body;
 }
 
 audit_record audit_of(const task& before, const transition_outcome& out, const std::string& id) {
@@ -88,8 +95,7 @@ void on_transition(self_ptr self, transition_command& cmd,
   }
   auto out = std::move(std::get<transition_outcome>(result));
   persistence::write_batch batch;
-  batch.rows.push_back(persistence::to_row(out.next));
-  batch.rows.push_back(persistence::to_row(out.record));
+  api_reply reply{200, add_move_rows(batch, out)};
   std::optional<message> plan_message;
   if (out.post_work_plan && out.next.work_plan) {
     message m;
@@ -114,23 +120,25 @@ void on_transition(self_ptr self, transition_command& cmd,
         persistence::to_row(request_audit(*filed, out.record.actor == "system" ? "system" : "actor",
                                           out.record.actor, env.ids->next(id_prefix::activity))));
   }
-  api_reply reply{200, transition_reply_body(out.next, out.record)};
   add_replay_record(batch, cmd, reply);
   // `await`: no other message of this task is handled until the write is settled, so moves of
   // one task never interleave and the state changes only once the change is durable.
   self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
       .await(
-          [self, rp, out, plan_message, reply, filed](persistence::write_ack) mutable {
+          [self, rp, out = std::move(out), plan_message = std::move(plan_message),
+           reply = std::move(reply), filed = std::move(filed)](persistence::write_ack) mutable {
             auto& s = self->state;
-            s.view.task = out.next;
-            s.view.transitions.push_back(out.record);
+            // Published before the state takes the move over: the event gets the copies, the
+            // state the originals. Nothing else of this task runs in between.
+            if (s.env.events)
+              caf::anon_send(s.env.events, task_event{out.next, out.record, plan_message});
+            s.view.task = std::move(out.next);
+            s.view.transitions.push_back(std::move(out.record));
             if (plan_message)
-              s.view.messages.push_back(*plan_message);
-            if (filed)
+              s.view.messages.push_back(std::move(*plan_message));
+            if (filed) {
               s.view.approvals.push_back(*filed);
-            if (s.env.events) {
-              caf::anon_send(s.env.events, task_event{s.view.task, out.record, plan_message});
-              if (filed)
+              if (s.env.events)
                 caf::anon_send(s.env.events, approval_event{*filed, s.view.task});
             }
             rp.deliver(std::move(reply));
@@ -351,10 +359,8 @@ void on_release(self_ptr self, release_command& cmd, caf::typed_response_promise
   auto audit = audit_of(st.view.task, out, env.ids->next(id_prefix::activity));
   audit.action = "task.release";
   persistence::write_batch batch;
-  batch.rows.push_back(persistence::to_row(out.next));
-  batch.rows.push_back(persistence::to_row(out.record));
+  api_reply reply{200, add_move_rows(batch, out)};
   batch.rows.push_back(persistence::to_row(audit));
-  api_reply reply{200, transition_reply_body(out.next, out.record)};
   self->request(env.db, env.write_timeout, persistence::write_atom::value, std::move(batch))
       .await(
           [self, rp, out, reply](persistence::write_ack) mutable {

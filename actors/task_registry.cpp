@@ -254,7 +254,8 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
           return api_reply{200, std::move(*fast)};
         return api_reply{200, list_tasks(self->state, q)};
       },
-      [self](task_event& e) { self->state.put(std::move(e.task)); },
+      // const: the event is shared by every subscriber, and a mutable one would be copied whole.
+      [self](const task_event& e) { self->state.put(e.task); },
       // The event group also carries the agents' events; the task index has no use for them.
       [](const agent_event&) {},
       [](const approval_event&) {},

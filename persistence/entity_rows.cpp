@@ -31,10 +31,14 @@ row to_row(const agent& x) {
 }
 
 row to_row(const task& x) {
+  return to_row(x, boost::json::serialize(to_json(x)));
+}
+
+row to_row(const task& x, std::string doc) {
   return {table_id::tasks,
           0,
           {cell::of(x.id), name_of(x.status), name_of(x.type), cell::of(std::int64_t{x.priority}),
-           cell::of(x.created_at), cell::of(x.updated_at), doc_of(x)}};
+           cell::of(x.created_at), cell::of(x.updated_at), cell::of(std::move(doc))}};
 }
 
 row to_row(const approval& x) {
@@ -79,7 +83,13 @@ row to_row(const document& x) {
 }
 
 row to_row(const transition& x) {
-  return {table_id::transitions, 0, {cell::of(x.task_id), cell::of(x.created_at), doc_of(x)}};
+  return to_row(x, boost::json::serialize(to_json(x)));
+}
+
+row to_row(const transition& x, std::string doc) {
+  return {table_id::transitions,
+          0,
+          {cell::of(x.task_id), cell::of(x.created_at), cell::of(std::move(doc))}};
 }
 
 row to_row(const message& x) {

@@ -17,6 +17,10 @@ row to_row(const tool_call& x);
 row to_row(const document& x);
 row to_row(const transition& x);
 row to_row(const message& x);
+/// The same rows from the entity's JSON text (its to_json, serialized) when the caller has made
+/// it anyway, e.g. for a reply: a move then serializes its task once.
+row to_row(const task& x, std::string doc);
+row to_row(const transition& x, std::string doc);
 row to_row(const audit_record& x);
 
 row idempotency_row(std::string key, std::string fingerprint, std::string response,
