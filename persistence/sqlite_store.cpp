@@ -4,6 +4,7 @@
 
 #include "persistence/audit_chain.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/sqlite_checkpointer.hpp"
 
 #include <sqlite3.h>
 
@@ -19,6 +20,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -126,6 +128,7 @@ struct sqlite_store::impl {
   std::array<std::array<sqlite3_stmt*, op_total>, table_count> cache{};
   std::unordered_map<std::string, sqlite3_stmt*> scan_cache;
   sqlite3_stmt* audit_tail_stmt = nullptr;
+  std::unique_ptr<sqlite_checkpointer> checkpointer;
 
   impl(std::filesystem::path data_dir, std::chrono::milliseconds timeout)
       : dir(std::move(data_dir)), db_path(dir / "mission-control.db"),
@@ -172,14 +175,9 @@ struct sqlite_store::impl {
         throw store_error(store_errc::config, "sqlite: cannot switch " + db_path.string() +
                                                   " to WAL (mode " + mode + ")");
       exec("PRAGMA synchronous=FULL", "set synchronous");
-      // A checkpoint copies each page changed since the last one once, however often it
-      // changed, and runs inside the commit that crosses the threshold. At SQLite's default of
-      // 1,000 pages the hot pages of busy tasks were copied again every few dozen group
-      // commits; at 8,000 (a WAL of up to about 32 MiB, reused once checkpointed) the
-      // durable-transition benchmark made 20 to 30 % more moves a second. A checkpointer thread
-      // on its own connection was tried and was slower: the WAL it cannot reset under load
-      // grows, and each commit's fdatasync then also writes the file's new size.
-      exec("PRAGMA wal_autocheckpoint=8000", "set the WAL checkpoint threshold");
+      // Checkpoints run beside the commits, not inside them (see sqlite_checkpointer.hpp).
+      checkpointer = std::make_unique<sqlite_checkpointer>(
+          db, db_path, static_cast<int>(busy_timeout.count()), sqlite_checkpointer::limits{});
       sync_dir();
     } catch (...) {
       close();
@@ -197,6 +195,8 @@ struct sqlite_store::impl {
   }
 
   void close() noexcept {
+    // First: its thread must not checkpoint while the connection is being closed.
+    checkpointer.reset();
     for (auto& per_table : cache)
       for (auto*& st : per_table) {
         sqlite3_finalize(st);
