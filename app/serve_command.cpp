@@ -171,24 +171,26 @@ int run_serve(const args& a) {
 
   http::router routes;
   rt.add_routes(routes);
-  auto metrics = std::make_shared<http::api_metrics>();
-  http::add_metrics_routes(routes, rt.api(), metrics);
-  http::server_options so;
-  so.listen = s.listen;
-  so.threads = s.io_threads;
-  so.log = http::access_log::to_stdout(
-      http::parse_log_format(s.log_format).value_or(http::log_format::text));
-  so.on_access = [metrics](const http::access_record& r) { metrics->observe(r); };
-  http::server server{std::move(routes), so};
-  server.start();
-  std::cout << "serve: listening on http://" << server.address().to_string() << std::endl;
+  {
+    auto metrics = std::make_shared<http::api_metrics>();
+    http::add_metrics_routes(routes, rt.api(), metrics);
+    http::server_options so;
+    so.listen = s.listen;
+    so.threads = s.io_threads;
+    so.log = http::access_log::to_stdout(
+        http::parse_log_format(s.log_format).value_or(http::log_format::text));
+    so.on_access = [metrics](const http::access_record& r) { metrics->observe(r); };
+    http::server server{std::move(routes), so};
+    server.start();
+    std::cout << "serve: listening on http://" << server.address().to_string() << std::endl;
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  std::cout << "serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
-            << ": finishing in-flight requests" << std::endl;
-  server.stop();
-  rt.shutdown();
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::cout << "serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+              << ": finishing in-flight requests" << std::endl;
+    server.stop();
+    rt.shutdown();
+  } // the access log writes its last queued lines as it goes
   std::cout << "serve: stopped" << std::endl;
   return 0;
 }

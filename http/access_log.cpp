@@ -3,6 +3,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <spdlog/async_logger.h>
+#include <spdlog/details/thread_pool.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -86,12 +88,20 @@ std::optional<log_format> parse_log_format(std::string_view s) noexcept {
 }
 
 struct access_log::impl {
+  /// The writing thread of an asynchronous logger. Declared first so it is destroyed last: its
+  /// destructor writes every line still queued before it joins.
+  std::shared_ptr<spdlog::details::thread_pool> writer;
   std::shared_ptr<spdlog::logger> logger; // null: disabled
   log_format format = log_format::text;
 };
 
 access_log::access_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
-access_log::~access_log() = default;
+
+access_log::~access_log() {
+  // The periodic flusher must not reach a logger whose writing thread is gone.
+  if (impl_->logger && spdlog::get(impl_->logger->name()) == impl_->logger)
+    spdlog::drop(impl_->logger->name());
+}
 
 std::shared_ptr<access_log> access_log::to_logger(std::shared_ptr<spdlog::logger> logger,
                                                   log_format f) {
@@ -103,12 +113,21 @@ std::shared_ptr<access_log> access_log::to_logger(std::shared_ptr<spdlog::logger
 
 std::shared_ptr<access_log> access_log::to_stdout(log_format f) {
   const bool terminal = ::isatty(::fileno(stdout)) == 1;
-  spdlog::sink_ptr sink;
-  if (terminal)
-    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  else
-    sink = std::make_shared<collected_stdout_sink>();
-  auto logger = std::make_shared<spdlog::logger>("http", std::move(sink));
+  std::shared_ptr<spdlog::details::thread_pool> writer;
+  std::shared_ptr<spdlog::logger> logger;
+  if (terminal) {
+    logger =
+        std::make_shared<spdlog::logger>("http", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  } else {
+    // A file or pipe can block a write(2) for as long as the file system likes (a journal
+    // commit took over 100 ms under the benchmark); done on the I/O threads, that held up every
+    // connection. A thread of its own writes instead. Its queue holds about a second of lines
+    // at full load; past that, requests wait for it rather than lose lines.
+    writer = std::make_shared<spdlog::details::thread_pool>(16384, 1);
+    logger =
+        std::make_shared<spdlog::async_logger>("http", std::make_shared<collected_stdout_sink>(),
+                                               writer, spdlog::async_overflow_policy::block);
+  }
   // JSON lines carry their own time and level, so the pattern adds nothing around them.
   logger->set_pattern(f == log_format::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   if (!terminal) {
@@ -118,7 +137,9 @@ std::shared_ptr<access_log> access_log::to_stdout(log_format f) {
       spdlog::register_logger(logger);
     spdlog::flush_every(std::chrono::seconds(1));
   }
-  return to_logger(std::move(logger), f);
+  auto log = to_logger(std::move(logger), f);
+  log->impl_->writer = std::move(writer);
+  return log;
 }
 
 std::shared_ptr<access_log> access_log::to_function(log_format f,

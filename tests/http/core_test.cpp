@@ -10,6 +10,11 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace mc::http {
@@ -397,6 +402,39 @@ TEST(AccessLog, JsonLineParses) {
   EXPECT_EQ(o.at("actor"), "operator:alice");
   EXPECT_EQ(o.at("requestId"), "req_1");
   EXPECT_DOUBLE_EQ(o.at("latencyMs").as_double(), 1.235);
+}
+
+TEST(AccessLog, ToAFileEveryLineIsWrittenInOrderByTheTimeTheLogIsGone) {
+  // stdout becomes a file for the test's body: the log's own writer thread writes there.
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("mc-access-log-" + std::to_string(::getpid()) + ".log");
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  ASSERT_GE(saved, 0);
+  ASSERT_NE(std::freopen(path.c_str(), "w", stdout), nullptr);
+  // More lines than its queue holds; the last are still queued when the log goes.
+  constexpr int lines = 20'000;
+  {
+    auto log = access_log::to_stdout(log_format::text);
+    auto r = sample_record();
+    for (int i = 0; i < lines; ++i) {
+      const auto id = "req_" + std::to_string(i);
+      r.request_id = id;
+      log->write(r);
+    }
+  }
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  bool in_order = true;
+  while (std::getline(in, line))
+    in_order = in_order && line.find(" id=req_" + std::to_string(n++) + " ") != std::string::npos;
+  std::filesystem::remove(path);
+  EXPECT_EQ(n, lines);
+  EXPECT_TRUE(in_order);
 }
 
 TEST(AccessLog, FormatNames) {
