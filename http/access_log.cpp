@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mc::http {
@@ -46,7 +47,21 @@ class collected_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> 
     formatter_->format(msg, line);
     std::fwrite(line.data(), 1, line.size(), stdout);
   }
-  void flush_() override { std::fflush(stdout); }
+  void flush_() override {
+    std::fflush(stdout);
+    // A regular file also goes to the disk at each flush (about once a second, on the log's
+    // own thread): left to the kernel, tens of megabytes of it were written back at once, in
+    // the middle of the database's fsyncs on the same file system, and durable moves waited
+    // (the transition benchmark's p99: 15-16 ms with this, 22-71 ms without).
+    if (regular_)
+      ::fdatasync(::fileno(stdout));
+  }
+
+ private:
+  const bool regular_ = [] {
+    struct stat st {};
+    return ::fstat(::fileno(stdout), &st) == 0 && S_ISREG(st.st_mode);
+  }();
 };
 
 std::int64_t epoch_ms() {
