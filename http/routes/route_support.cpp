@@ -65,10 +65,10 @@ void require_acting_as(const caller& who, std::string_view acting) {
                      "agent '" + who.id + "' may not act as '" + std::string(acting) + "'");
 }
 
-response from_reply(const actors::api_reply& r) {
+response from_reply(actors::api_reply r) {
   response out;
   out.status = static_cast<unsigned>(r.status);
-  out.body = r.body;
+  out.body = std::move(r.body);
   return out;
 }
 

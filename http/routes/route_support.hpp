@@ -112,8 +112,7 @@ struct api_context {
   caf::actor ledger;
   /// The root supervisor (standups go through it) and what it says of the supervisors' health.
   caf::actor supervisors;
-  std::shared_ptr<const actors::worker_health> workers =
-      std::make_shared<actors::worker_health>();
+  std::shared_ptr<const actors::worker_health> workers = std::make_shared<actors::worker_health>();
 };
 
 using context_ptr = std::shared_ptr<api_context>;
@@ -131,7 +130,8 @@ void add_guarded(router& r, context_ptr ctx, method m, std::string_view pattern,
 /// agent may only act as itself (403 otherwise).
 void require_acting_as(const caller& who, std::string_view acting);
 
-response from_reply(const actors::api_reply& r);
+/// Takes the reply whole: a list page's body is tens of kilobytes, and it is only moved.
+response from_reply(actors::api_reply r);
 
 std::vector<std::string> split_commas(std::string_view s);
 
@@ -181,8 +181,8 @@ void ask_actor(const context_ptr& ctx, Handle to, responder res,
 template <class Handle, class... Ts>
 void ask_for_reply(const context_ptr& ctx, Handle to, responder res, Ts... msg) {
   ask_actor<actors::api_reply>(
-      ctx, std::move(to), std::move(res), [](actors::api_reply& r) { return from_reply(r); },
-      std::move(msg)...);
+      ctx, std::move(to), std::move(res),
+      [](actors::api_reply& r) { return from_reply(std::move(r)); }, std::move(msg)...);
 }
 
 /// Asks a registry for the actor of `id` (404 when it has none), then hands it to `next`,
