@@ -4,6 +4,7 @@
 #include "actors/approval_messages.hpp"
 #include "actors/field_errors.hpp"
 #include "actors/replay_record.hpp"
+#include "actors/view_barrier.hpp"
 #include "domain/policy.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -332,6 +333,10 @@ caf::behavior registry_impl(self_ptr self, agent_environment env, std::vector<ag
           if (it != s.actors.end())
             self->send(it->second, change_for(s, id, e.task.id));
         }
+      },
+      // After the task events sent before it, and what they sent on to the agents.
+      [self](barrier_atom, std::vector<caf::actor_addr>& rest, caf::message& answer) {
+        pass_barrier(self, rest, answer);
       },
       // Approval events also travel on the group; the registry has no use for them.
       [](const approval_event&) {},

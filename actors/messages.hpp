@@ -27,6 +27,9 @@ using post_atom = caf::atom_constant<caf::atom("post")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using control_atom = caf::atom_constant<caf::atom("control")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
+/// Answered (empty) once the receiver has handled everything sent to it before
+/// (actors/view_barrier.hpp).
+using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 
 /// The idempotency record an actor commits together with the change it makes, so a replay
 /// answers with exactly the bytes of the first reply.

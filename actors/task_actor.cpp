@@ -4,6 +4,7 @@
 #include "actors/field_errors.hpp"
 #include "actors/replay_record.hpp"
 #include "actors/run_accounting.hpp"
+#include "actors/view_barrier.hpp"
 #include "domain/mentions.hpp"
 #include "domain/task_lease.hpp"
 #include "persistence/entity_rows.hpp"
@@ -30,6 +31,13 @@ struct task_state {
 };
 
 using self_ptr = task_actor::stateful_pointer<task_state>;
+
+/// Answers once the registries have the change just published (actors/view_barrier.hpp), so
+/// the caller's next read (a list, its agent's heartbeat) sees it.
+template <class Reply>
+void answer_after_views(self_ptr self, caf::typed_response_promise<Reply> rp, Reply reply) {
+  answer_through(rp, self->state.env.views, std::move(reply));
+}
 
 /// A move's task and history rows, and its reply body `{"task":…,"transition":…}`: each JSON
 /// text is made once for both (moves are the hot write path).
@@ -141,7 +149,7 @@ void on_transition(self_ptr self, transition_command& cmd,
               if (s.env.events)
                 caf::anon_send(s.env.events, approval_event{*filed, s.view.task});
             }
-            rp.deliver(std::move(reply));
+            answer_after_views(self, rp, std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
@@ -245,7 +253,7 @@ void on_patch(self_ptr self, task_patch_command& cmd, caf::typed_response_promis
             // from this event; the task registry refreshes its index.
             if (s.env.events)
               caf::anon_send(s.env.events, task_event{s.view.task, std::nullopt, std::nullopt});
-            rp.deliver(std::move(reply));
+            answer_after_views(self, rp, std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
@@ -290,7 +298,7 @@ void post_now(self_ptr self, post_message_command& cmd, caf::typed_response_prom
             // The notification dispatcher (mentions) and the loop detector react to `posted`.
             if (s.env.events)
               caf::anon_send(s.env.events, task_event{s.view.task, std::nullopt, m});
-            rp.deliver(std::move(reply));
+            answer_after_views(self, rp, std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
@@ -318,7 +326,8 @@ void commit_approval_change(self_ptr self, task_approval_change change,
                 caf::anon_send(s.env.events, task_event{s.view.task, change.moved, std::nullopt});
               caf::anon_send(s.env.events, approval_event{change.subject, s.view.task});
             }
-            rp.deliver(approval_outcome{std::move(change.subject), std::move(change.reply)});
+            answer_after_views(
+                self, rp, approval_outcome{std::move(change.subject), std::move(change.reply)});
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
@@ -340,7 +349,7 @@ void on_charge(self_ptr self, run_charge_command& cmd, caf::typed_response_promi
             s.view.task = std::move(next);
             if (s.env.events)
               caf::anon_send(s.env.events, task_event{s.view.task, std::nullopt, std::nullopt});
-            rp.deliver(std::move(reply));
+            answer_after_views(self, rp, std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
@@ -369,7 +378,7 @@ void on_release(self_ptr self, release_command& cmd, caf::typed_response_promise
             s.view.transitions.push_back(out.record);
             if (s.env.events)
               caf::anon_send(s.env.events, task_event{s.view.task, out.record, std::nullopt});
-            rp.deliver(std::move(reply));
+            answer_after_views(self, rp, std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }

@@ -11,12 +11,14 @@
 #include "domain/ids.hpp"
 #include "persistence/persistence_actor.hpp"
 
+#include <caf/actor_addr.hpp>
 #include <caf/duration.hpp>
 #include <caf/group.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <chrono>
+#include <vector>
 
 namespace mc::actors {
 
@@ -51,6 +53,9 @@ struct task_environment {
   persistence::persistence_actor db;
   /// Where task_events go (the registry and the supervisors subscribe).
   caf::group events;
+  /// The subscribers whose view of tasks a change's answer must not outrun (the registries; see
+  /// actors/view_barrier.hpp). Empty: answered as soon as the change is durable.
+  std::vector<caf::actor_addr> views;
   const clock* clk = nullptr;
   id_generator* ids = nullptr;
   policy_ptr policy = std::make_shared<active_policy>();

@@ -3,6 +3,7 @@
 
 #include "actors/field_errors.hpp"
 #include "actors/replay_record.hpp"
+#include "actors/view_barrier.hpp"
 #include "domain/task_validation.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
@@ -170,7 +171,10 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
             adopt(self, task_view{t, history, {}, {}}, /*history_loaded=*/true);
             if (self->state.env.events)
               caf::anon_send(self->state.env.events, task_event{t, history.back(), std::nullopt});
-            rp.deliver(std::move(reply));
+            // This registry has the task already; the agents' open lists are waited for.
+            auto others = self->state.env.views;
+            std::erase(others, self->address());
+            answer_through(rp, std::move(others), std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
@@ -238,6 +242,8 @@ std::string list_tasks(const registry_state& st, const task_query& q) {
 
 caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<task> recovered) {
   self->state.env = std::move(env);
+  // Its task actors answer a change once this registry's index has it too.
+  self->state.env.views.push_back(self->address());
   subscribe_to_events(self, self->state.env.events);
   for (auto& t : recovered)
     adopt(self, task_view{std::move(t), {}, {}, {}}, /*history_loaded=*/false);
@@ -248,6 +254,9 @@ caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<tas
         if (it == self->state.actors.end())
           return make_error(errc::not_found, "no task " + id);
         return it->second;
+      },
+      [self](barrier_atom, std::vector<caf::actor_addr>& rest, caf::message& answer) {
+        pass_barrier(self, rest, answer);
       },
       [self](list_atom, const task_query& q) {
         if (auto fast = list_by_status(self->state, q))

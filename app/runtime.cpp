@@ -116,6 +116,9 @@ runtime::runtime(caf::actor_system& sys, std::shared_ptr<persistence::store> db,
   task_env.clk = &clk;
   task_env.ids = &ids;
   task_env.policy = ctx_->policy;
+  // A change's answer waits until the agents' open-task lists have it (a reassignment shows in
+  // the new assignee's next heartbeat).
+  task_env.views.push_back(ctx_->agents.address());
   ctx_->tasks = actors::spawn_task_registry(sys, task_env, std::move(recovered.tasks));
 
   // The audit export and the stats read through their own connection on their own thread.

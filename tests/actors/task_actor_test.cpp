@@ -2,6 +2,7 @@
 // thread message is applied only once it is durable, a refusal or a failed write changes
 // nothing, and subscribers hear of every change.
 #include "actors/task_actor.hpp"
+#include "actors/view_barrier.hpp"
 #include "persistence/entity_rows.hpp"
 #include "persistence/errc_caf.hpp"
 #include "tests/support/faulty_store.hpp"
@@ -226,6 +227,67 @@ TEST_F(TaskActor, AMoveIsAppliedPersistedAndAnswered) {
   EXPECT_EQ(count(table_id::transitions), 1);
   EXPECT_EQ(count(table_id::messages), 1);
   EXPECT_EQ(count(table_id::audit), 1);
+}
+
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+TEST_F(TaskActor, AMoveIsAnsweredOnlyOnceEveryViewHasHandledItsEvent) {
+  // A view (a registry) that takes the event, then holds the barrier until the test lets go.
+  auto log = std::make_shared<std::vector<std::string>>();
+  struct hold {
+    caf::response_promise rp;
+    caf::message answer;
+  };
+  auto held = std::make_shared<std::optional<hold>>();
+  auto group = env.events;
+  auto probe = sys.spawn([log, held, group](caf::event_based_actor* v) -> caf::behavior {
+    v->join(group);
+    return {
+        [log](const task_event& e) {
+          log->push_back("event " + std::string(to_string(e.task.status)));
+        },
+        [v, log, held](barrier_atom, std::vector<caf::actor_addr>&, caf::message& answer) {
+          log->push_back("barrier");
+          *held = hold{v->make_response_promise(), std::move(answer)};
+        },
+        [held](release_atom) { answer_through((*held)->rp, {}, (*held)->answer); },
+    };
+  });
+  listener_actor = probe; // the fixture ends it, whatever the test's outcome
+  env.views.push_back(probe.address());
+  drain();
+  start(assigned_to_ann());
+
+  auto answer = std::make_shared<std::optional<api_reply>>();
+  auto target = actor;
+  sys.spawn([answer, target](caf::event_based_actor* client) {
+    client->request(target, caf::infinite, transition_atom::value, start_work())
+        .then([answer](api_reply r) { *answer = std::move(r); }, [](caf::error&) {});
+  });
+  drain();
+  EXPECT_EQ(*log, (std::vector<std::string>{"event in_progress", "barrier"}));
+  EXPECT_FALSE(answer->has_value()) << "answered before the view had the move";
+  EXPECT_EQ(view().task.status, task_status::in_progress) << "the task itself is not held up";
+
+  ASSERT_TRUE(held->has_value());
+  caf::anon_send(probe, release_atom::value);
+  drain();
+  ASSERT_TRUE(answer->has_value());
+  EXPECT_EQ((*answer)->status, 200);
+}
+
+TEST_F(TaskActor, AViewThatIsGoneIsNotWaitedFor) {
+  auto gone = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](barrier_atom, std::vector<caf::actor_addr>&, caf::message&) {}};
+  });
+  env.views.push_back(gone.address());
+  caf::anon_send_exit(gone, caf::exit_reason::user_shutdown);
+  gone = nullptr;
+  drain();
+  start(assigned_to_ann());
+  auto out = transition(start_work());
+  ASSERT_TRUE(out.reply) << out.message;
+  EXPECT_EQ(out.reply->status, 200);
 }
 
 TEST_F(TaskActor, ARefusalChangesNothingAndExplainsItself) {
