@@ -97,9 +97,10 @@ class api_server {
   /// Moves a task as the operator; the reply must be 200.
   void move_task(const std::string& id, std::string_view body, const header_list& as = {}) const;
 
-  /// Ticks every supervisor once (after a test moved the clock) and waits until each answered:
-  /// what the supervisors did about anything that happened before is done when it returns.
-  /// Fails the test when one missed its tick.
+  /// Ticks every supervisor (after a test moved the clock) and waits until each answered: what
+  /// the supervisors did about anything that happened before, and the notices of what they
+  /// raised, are done when it returns. Fails the test when one missed its tick. Returns the
+  /// first round's summary.
   actors::tick_summary tick() const;
   /// The root supervisor (supervisors/root_supervisor.hpp).
   const caf::actor& supervisors() const noexcept { return rt_->supervisors(); }

@@ -108,10 +108,6 @@ class LoopDetector : public ::testing::TestWithParam<store_kind> {
 
   /// The task is blocked by the detector with one summary, one open alert, one notification.
   void expect_contained_once(const std::string& task, std::string_view kind) {
-    // The root ticks every supervisor at once: the NotificationDispatcher may have answered
-    // that tick before the detector raised its alert. It has heard of the alert by now, and
-    // answers a second tick only once the operator's notice is stored.
-    srv.tick();
     EXPECT_EQ(status(task), "blocked");
     ASSERT_EQ(summaries(task).size(), 1u);
     auto alerts = loop_alerts(task);
