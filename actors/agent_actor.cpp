@@ -470,8 +470,14 @@ caf::result<api_reply> on_patch_run(self_ptr self, run_patch_command& cmd) {
   return rp;
 }
 
-void commit_tool_call(self_ptr self, prepared_tool_call p,
+/// Commits a prepared tool call, or answers with why it could not be prepared.
+void commit_tool_call(self_ptr self, std::variant<prepared_tool_call, caf::error> prepared,
                       caf::typed_response_promise<api_reply> rp) {
+  if (auto* e = std::get_if<caf::error>(&prepared)) {
+    rp.deliver(std::move(*e));
+    return;
+  }
+  auto& p = std::get<prepared_tool_call>(prepared);
   auto& st = self->state;
   self->request(st.env.db, st.env.write_timeout, persistence::write_atom::value, std::move(p.batch))
       .await(
@@ -510,13 +516,10 @@ caf::result<api_reply> on_tool_call(self_ptr self, tool_call_command& cmd) {
   auto rp = self->make_response_promise<api_reply>();
   unless_lease_expired(self, cmd.task, rp, [self, cmd, rp]() mutable {
     auto& st = self->state;
-    auto prepared = new_tool_call(st.agent, cmd, st.env.policy->get()->policy, *st.env.ids,
-                                  st.env.clk->now_ms());
-    if (auto* e = std::get_if<caf::error>(&prepared)) {
-      rp.deliver(std::move(*e));
-      return;
-    }
-    commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+    commit_tool_call(self,
+                     new_tool_call(st.agent, cmd, st.env.policy->get()->policy, *st.env.ids,
+                                   st.env.clk->now_ms()),
+                     rp);
   });
   return rp;
 }
@@ -528,12 +531,8 @@ caf::result<api_reply> on_patch_tool_call(self_ptr self, tool_call_patch_command
       [self, cmd, rp](tool_call& existing) mutable {
         unless_lease_expired(self, cmd.task, rp, [self, cmd, rp, existing]() mutable {
           auto& st = self->state;
-          auto prepared = patched_tool_call(existing, cmd, *st.env.ids, st.env.clk->now_ms());
-          if (auto* e = std::get_if<caf::error>(&prepared)) {
-            rp.deliver(std::move(*e));
-            return;
-          }
-          commit_tool_call(self, std::move(std::get<prepared_tool_call>(prepared)), rp);
+          commit_tool_call(self,
+                           patched_tool_call(existing, cmd, *st.env.ids, st.env.clk->now_ms()), rp);
         });
       });
   return rp;

@@ -134,10 +134,10 @@ std::shared_ptr<access_log> access_log::to_stdout(log_format f) {
     logger =
         std::make_shared<spdlog::logger>("http", std::make_shared<spdlog::sinks::stdout_sink_mt>());
   } else {
-    // A file or pipe can block a write(2) for as long as the file system likes (a journal
-    // commit took over 100 ms under the benchmark); done on the I/O threads, that held up every
-    // connection. A thread of its own writes instead. Its queue holds about a second of lines
-    // at full load; past that, requests wait for it rather than lose lines.
+    // A write(2) to a file or pipe can block for as long as the file system or the reader
+    // likes (a journal commit, writeback); done on an I/O thread, that would hold up every
+    // connection of the thread. A thread of its own writes instead. Its queue holds about a
+    // second of lines at full load; past that, requests wait for it rather than lose lines.
     writer = std::make_shared<spdlog::details::thread_pool>(16384, 1);
     logger =
         std::make_shared<spdlog::async_logger>("http", std::make_shared<collected_stdout_sink>(),

@@ -8,9 +8,15 @@
 namespace mc::persistence {
 namespace {
 
+/// The document column: the entity's wire JSON.
+template <class T>
+std::string doc_text(const T& x) {
+  return boost::json::serialize(to_json(x));
+}
+
 template <class T>
 cell doc_of(const T& x) {
-  return cell::of(boost::json::serialize(to_json(x)));
+  return cell::of(doc_text(x));
 }
 
 cell text(std::string_view s) {
@@ -31,7 +37,7 @@ row to_row(const agent& x) {
 }
 
 row to_row(const task& x) {
-  return to_row(x, boost::json::serialize(to_json(x)));
+  return to_row(x, doc_text(x));
 }
 
 row to_row(const task& x, std::string doc) {
@@ -83,7 +89,7 @@ row to_row(const document& x) {
 }
 
 row to_row(const transition& x) {
-  return to_row(x, boost::json::serialize(to_json(x)));
+  return to_row(x, doc_text(x));
 }
 
 row to_row(const transition& x, std::string doc) {
