@@ -27,8 +27,8 @@ using post_atom = caf::atom_constant<caf::atom("post")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 using control_atom = caf::atom_constant<caf::atom("control")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
-/// Answered (empty) once the receiver has handled everything sent to it before
-/// (actors/view_barrier.hpp).
+/// A task change's answer passing through a registry after the change's event, on its way to
+/// the caller (actors/view_barrier.hpp).
 using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 
 /// The idempotency record an actor commits together with the change it makes, so a replay
