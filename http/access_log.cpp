@@ -1,14 +1,13 @@
 #include "http/access_log.hpp"
 
+#include "http/batched_writer.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
-#include <spdlog/async_logger.h>
-#include <spdlog/details/thread_pool.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -37,31 +36,43 @@ class function_sink final : public spdlog::sinks::base_sink<std::mutex> {
   std::function<void(std::string_view)> f_;
 };
 
-/// stdout when it is a pipe or a file (a log collector, not a person at a terminal): lines are
-/// written without spdlog's flush per line, which costs a write(2) per request, and reach the
-/// collector within a second (warnings and errors at once).
+/// stdout when it is a pipe or a file (a log collector, not a person at a terminal). Lines are
+/// formatted on the I/O thread and written by a thread of its own (a write(2) to a file may wait
+/// for the file system, and every connection of an I/O thread would wait with it), in batches:
+/// spdlog's asynchronous queue woke its thread for nearly every line, a futex call and a
+/// context switch per request. Lines reach the collector within a quarter of a second; warnings
+/// and errors at once.
 class collected_stdout_sink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  collected_stdout_sink()
+      : writer_(
+            [](std::string_view batch) {
+              std::fwrite(batch.data(), 1, batch.size(), stdout);
+              std::fflush(stdout);
+            },
+            // A regular file also goes to the disk about once a second: left to the kernel,
+            // tens of megabytes of it were written back at once, in the middle of the
+            // database's fsyncs on the same file system, and durable moves waited (the
+            // transition benchmark's p99: 15-16 ms with this, 22-71 ms without).
+            regular_stdout() ? batched_writer::sync_fn([] { ::fdatasync(::fileno(stdout)); })
+                             : batched_writer::sync_fn()) {}
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t line;
-    formatter_->format(msg, line);
-    std::fwrite(line.data(), 1, line.size(), stdout);
+    line_.clear();
+    formatter_->format(msg, line_);
+    writer_.append(std::string_view(line_.data(), line_.size()));
   }
-  void flush_() override {
-    std::fflush(stdout);
-    // A regular file also goes to the disk at each flush (about once a second, on the log's
-    // own thread): left to the kernel, tens of megabytes of it were written back at once, in
-    // the middle of the database's fsyncs on the same file system, and durable moves waited
-    // (the transition benchmark's p99: 15-16 ms with this, 22-71 ms without).
-    if (regular_)
-      ::fdatasync(::fileno(stdout));
-  }
+  void flush_() override { writer_.flush(); }
 
  private:
-  const bool regular_ = [] {
+  static bool regular_stdout() {
     struct stat st {};
     return ::fstat(::fileno(stdout), &st) == 0 && S_ISREG(st.st_mode);
-  }();
+  }
+
+  spdlog::memory_buf_t line_; // guarded by the sink's mutex, like the formatter
+  batched_writer writer_;     // last: its destructor writes every line before the rest goes
 };
 
 std::int64_t epoch_ms() {
@@ -103,20 +114,13 @@ std::optional<log_format> parse_log_format(std::string_view s) noexcept {
 }
 
 struct access_log::impl {
-  /// The writing thread of an asynchronous logger. Declared first so it is destroyed last: its
-  /// destructor writes every line still queued before it joins.
-  std::shared_ptr<spdlog::details::thread_pool> writer;
   std::shared_ptr<spdlog::logger> logger; // null: disabled
   log_format format = log_format::text;
 };
 
 access_log::access_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
-access_log::~access_log() {
-  // The periodic flusher must not reach a logger whose writing thread is gone.
-  if (impl_->logger && spdlog::get(impl_->logger->name()) == impl_->logger)
-    spdlog::drop(impl_->logger->name());
-}
+access_log::~access_log() = default;
 
 std::shared_ptr<access_log> access_log::to_logger(std::shared_ptr<spdlog::logger> logger,
                                                   log_format f) {
@@ -128,33 +132,17 @@ std::shared_ptr<access_log> access_log::to_logger(std::shared_ptr<spdlog::logger
 
 std::shared_ptr<access_log> access_log::to_stdout(log_format f) {
   const bool terminal = ::isatty(::fileno(stdout)) == 1;
-  std::shared_ptr<spdlog::details::thread_pool> writer;
-  std::shared_ptr<spdlog::logger> logger;
-  if (terminal) {
-    logger =
-        std::make_shared<spdlog::logger>("http", std::make_shared<spdlog::sinks::stdout_sink_mt>());
-  } else {
-    // A write(2) to a file or pipe can block for as long as the file system or the reader
-    // likes (a journal commit, writeback); done on an I/O thread, that would hold up every
-    // connection of the thread. A thread of its own writes instead. Its queue holds about a
-    // second of lines at full load; past that, requests wait for it rather than lose lines.
-    writer = std::make_shared<spdlog::details::thread_pool>(16384, 1);
-    logger =
-        std::make_shared<spdlog::async_logger>("http", std::make_shared<collected_stdout_sink>(),
-                                               writer, spdlog::async_overflow_policy::block);
-  }
+  std::shared_ptr<spdlog::sinks::sink> sink;
+  if (terminal)
+    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  else
+    sink = std::make_shared<collected_stdout_sink>();
+  auto logger = std::make_shared<spdlog::logger>("http", std::move(sink));
   // JSON lines carry their own time and level, so the pattern adds nothing around them.
   logger->set_pattern(f == log_format::json ? "%v" : "%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  if (!terminal) {
+  if (!terminal)
     logger->flush_on(spdlog::level::warn);
-    // One flusher thread for every registered logger; the server has one access log.
-    if (!spdlog::get(logger->name()))
-      spdlog::register_logger(logger);
-    spdlog::flush_every(std::chrono::seconds(1));
-  }
-  auto log = to_logger(std::move(logger), f);
-  log->impl_->writer = std::move(writer);
-  return log;
+  return to_logger(std::move(logger), f);
 }
 
 std::shared_ptr<access_log> access_log::to_function(log_format f,
