@@ -354,9 +354,11 @@ std::chrono::milliseconds delivery_timeout(const supervisor_settings& s) noexcep
 }
 
 supervisor_spec notification_dispatcher() {
-  return {tag, [](caf::actor_system& sys, const supervisor_environment& env) {
+  return {tag,
+          [](caf::actor_system& sys, const supervisor_environment& env) {
             return caf::actor{sys.spawn(dispatcher, env)};
-          }};
+          },
+          /*ticks_last=*/true};
 }
 
 } // namespace mc::supervisors

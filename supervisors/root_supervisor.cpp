@@ -59,21 +59,25 @@ void mark_answered(self_ptr self, std::size_t i) {
   st.health->set(st.specs[i].name, true);
 }
 
-/// Ticks every supervisor; `done` gets the summary once each answered or missed its deadline.
-template <class Done>
-void tick_all(self_ptr self, Done done) {
+/// Ticks the supervisors whose `ticks_last` is `last`, adding to `summary`; `next` runs once
+/// each answered or missed its deadline.
+template <class Next>
+void tick_group(self_ptr self, bool last, std::shared_ptr<tick_summary> summary, Next next) {
   auto& st = self->state;
-  auto summary = std::make_shared<tick_summary>();
-  auto left = std::make_shared<std::size_t>(st.running.size());
-  if (*left == 0) {
-    done(*summary);
+  std::vector<std::size_t> group;
+  for (std::size_t i = 0; i < st.running.size(); ++i)
+    if (st.specs[i].ticks_last == last)
+      group.push_back(i);
+  if (group.empty()) {
+    next();
     return;
   }
-  auto settle = [summary, left, done]() mutable {
+  auto left = std::make_shared<std::size_t>(group.size());
+  auto settle = [left, next]() mutable {
     if (--*left == 0)
-      done(*summary);
+      next();
   };
-  for (std::size_t i = 0; i < st.running.size(); ++i) {
+  for (auto i : group) {
     auto handle = st.running[i];
     self->request(handle, st.env.settings.tick_deadline, tick_atom::value)
         .then(
@@ -91,6 +95,17 @@ void tick_all(self_ptr self, Done done) {
               settle();
             });
   }
+}
+
+/// Ticks every supervisor, those with `ticks_last` once the others are done: an alert a
+/// detector raises is published before the detector answers, so the dispatcher has its event
+/// in the mailbox ahead of the tick. `done` gets the summary.
+template <class Done>
+void tick_all(self_ptr self, Done done) {
+  auto summary = std::make_shared<tick_summary>();
+  tick_group(self, false, summary, [self, summary, done]() mutable {
+    tick_group(self, true, summary, [summary, done]() mutable { done(*summary); });
+  });
 }
 
 caf::behavior root(self_ptr self, supervisor_environment env, std::vector<supervisor_spec> specs,

@@ -20,11 +20,15 @@ namespace mc::supervisors {
 struct supervisor_spec {
   std::string name;
   std::function<caf::actor(caf::actor_system&, const supervisor_environment&)> spawn;
+  /// Ticked only once every other supervisor has answered (or missed) the same tick: the
+  /// NotificationDispatcher, so that a tick also delivers the notices of the alerts it raised.
+  bool ticks_last = false;
 };
 
 /// Messages:
-/// - (tick_atom) -> tick_summary: ticks every supervisor now and answers when each answered or
-///   missed its deadline (tests tick this way after moving the manual clock);
+/// - (tick_atom) -> tick_summary: ticks every supervisor now (those with `ticks_last` after the
+///   others) and answers when each answered or missed its deadline (tests tick this way after
+///   moving the manual clock);
 /// - (get_atom, std::string name) -> caf::actor: the supervisor running under that name now, or
 ///   errc::not_found;
 /// - (standup_atom, standup_query): handed to the `StandupGenerator`.

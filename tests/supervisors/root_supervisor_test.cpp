@@ -154,6 +154,57 @@ TEST_F(RootSupervisor, AMissedTickIsReportedOncePerOutage) {
   EXPECT_EQ(raised.size(), 1u);
 }
 
+/// A supervisor that holds its tick until it is sent `ok_atom`, writing down what it does.
+caf::behavior holding_worker(caf::event_based_actor* self,
+                             std::shared_ptr<std::vector<std::string>> log) {
+  auto held = std::make_shared<caf::response_promise>();
+  return {[self, log, held](tick_atom) {
+            log->push_back("detector ticked");
+            *held = self->make_response_promise();
+            return *held;
+          },
+          [log, held](caf::ok_atom) {
+            log->push_back("detector answered");
+            held->deliver(tick_report{"Detector", 1});
+          }};
+}
+
+TEST_F(RootSupervisor, TheSupervisorThatTicksLastWaitsForTheOthersToAnswer) {
+  auto log = std::make_shared<std::vector<std::string>>();
+  supervisor_spec detector{"Detector", [log](caf::actor_system& s, const supervisor_environment&) {
+                             return s.spawn(holding_worker, log);
+                           }};
+  supervisor_spec dispatcher{"Dispatcher",
+                             [log](caf::actor_system& s, const supervisor_environment&) {
+                               return s.spawn([log](caf::event_based_actor*) -> caf::behavior {
+                                 return {[log](tick_atom) {
+                                   log->push_back("dispatcher ticked");
+                                   return tick_report{"Dispatcher", 0};
+                                 }};
+                               });
+                             },
+                             /*ticks_last=*/true};
+  // Listed first, still ticked last.
+  start({dispatcher, detector});
+  auto out = std::make_shared<std::optional<tick_summary>>();
+  sys.spawn([this, out](caf::event_based_actor* client) {
+    client->request(root, caf::infinite, tick_atom::value).then([out](tick_summary& s) {
+      *out = std::move(s);
+    });
+  });
+  drain();
+  EXPECT_EQ(*log, std::vector<std::string>{"detector ticked"});
+  EXPECT_FALSE(out->has_value());
+
+  caf::anon_send(running("Detector"), caf::ok_atom::value);
+  drain();
+  EXPECT_EQ(*log, (std::vector<std::string>{"detector ticked", "detector answered",
+                                            "dispatcher ticked"}));
+  ASSERT_TRUE(out->has_value());
+  EXPECT_EQ((*out)->answered.size(), 2u);
+  EXPECT_TRUE((*out)->missed.empty());
+}
+
 TEST_F(RootSupervisor, AnUnknownSupervisorNameIsNotFound) {
   start({spec("HeartbeatMonitor")});
   auto out = std::make_shared<std::optional<caf::error>>();
