@@ -54,6 +54,9 @@ struct registry_state {
   /// Per status, the tasks in creation order: a list filtered by status and sorted by creation
   /// (the dashboard's and the runbook's lists) reads only the page it returns, not every task.
   std::array<std::set<order_key>, 8> by_status;
+  /// The views a creation's answer waits for: env.views without this registry, whose index has
+  /// the new task before it answers.
+  std::vector<caf::actor_addr> other_views;
 
   void put(task t) {
     auto it = index.find(t.id);
@@ -171,10 +174,8 @@ caf::result<api_reply> create(self_ptr self, create_task_command& cmd) {
             adopt(self, task_view{t, history, {}, {}}, /*history_loaded=*/true);
             if (self->state.env.events)
               caf::anon_send(self->state.env.events, task_event{t, history.back(), std::nullopt});
-            // This registry has the task already; the agents' open lists are waited for.
-            auto others = self->state.env.views;
-            std::erase(others, self->address());
-            answer_through(rp, std::move(others), std::move(reply));
+            // The agents' open lists are waited for.
+            answer_through(rp, self->state.other_views, std::move(reply));
           },
           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
@@ -242,6 +243,7 @@ std::string list_tasks(const registry_state& st, const task_query& q) {
 
 caf::behavior registry_impl(self_ptr self, task_environment env, std::vector<task> recovered) {
   self->state.env = std::move(env);
+  self->state.other_views = self->state.env.views;
   // Its task actors answer a change once this registry's index has it too.
   self->state.env.views.push_back(self->address());
   subscribe_to_events(self, self->state.env.events);

@@ -99,8 +99,7 @@ class api_server {
 
   /// Ticks every supervisor (after a test moved the clock) and waits until each answered: what
   /// the supervisors did about anything that happened before, and the notices of what they
-  /// raised, are done when it returns. Fails the test when one missed its tick. Returns the
-  /// first round's summary.
+  /// raised, are done when it returns. Fails the test when one missed its tick.
   actors::tick_summary tick() const;
   /// The root supervisor (supervisors/root_supervisor.hpp).
   const caf::actor& supervisors() const noexcept { return rt_->supervisors(); }
