@@ -4,8 +4,8 @@
 set(MC_SANITIZE "" CACHE STRING "Sanitizers for our targets: 'address;undefined' or 'thread'")
 option(MC_WERROR "Treat warnings in our own code as errors" ON)
 # RelWithDebInfo (the default build, the one the tests and CI use) keeps line tables only:
-# backtraces still name files and lines, and a clean build of everything takes about 30 % less
-# time (437 s against 628 s on 2 cores), most of it debug info for CAF's and Boost's templates.
+# backtraces still name files and lines, and a clean build of everything takes 449 s instead of
+# 628 s on 2 cores: most of the difference is debug info for CAF's and Boost's templates.
 option(MC_FULL_DEBUG_INFO "Full debug info (-g) in RelWithDebInfo builds, not line tables (-g1)"
        OFF)
 
